@@ -1,0 +1,135 @@
+"""Find, load and query simbench plugins.
+
+Plugins come from the `simbench` entry-point group, built-ins included.
+`SIMBENCH_LOAD_PLUGINS` (comma-separated entry-point names) pins exactly which
+ones load, which makes a benchmark run reproducible; set it to an empty string
+to load none.
+"""
+
+import dataclasses
+import logging
+import os
+from importlib import metadata
+from typing import Iterable, List, Optional
+
+import pluggy
+
+from simbench import hookspecs
+from simbench.registry import Registry
+
+logger = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "simbench"
+LOAD_ENV = "SIMBENCH_LOAD_PLUGINS"
+
+
+@dataclasses.dataclass
+class PluginInfo:
+    """What `simbench plugins` shows for one plugin."""
+
+    name: str
+    module: str
+    distribution: Optional[str] = None
+    version: Optional[str] = None
+    status: str = "loaded"  # "loaded" or "failed"
+    error: Optional[str] = None
+
+
+class Plugins:
+    """A plugin manager plus the registries its plugins filled.
+
+    Args:
+        pm: pluggy.PluginManager. Already holding every plugin to query.
+        infos: list of PluginInfo. One per plugin, failed ones included.
+    """
+
+    def __init__(self, pm: pluggy.PluginManager, infos: List[PluginInfo]):
+        self.pm = pm
+        self.infos = infos
+        self.presets = Registry("preset", "simbench list presets")
+        self.recipes = Registry("recipe", "simbench list recipes")
+        self.datasets = Registry("dataset", "simbench list datasets")
+        self._collect("simbench_register_presets", self.presets)
+        self._collect("simbench_register_recipes", self.recipes)
+        self._collect("simbench_register_datasets", self.datasets)
+
+    def _collect(self, hook_name: str, registry: Registry) -> None:
+        # Call each implementation with its own `register`, so the registry
+        # knows which plugin supplied every entry.
+        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+            plugin = impl.plugin_name
+
+            def register(entry, _plugin=plugin):
+                registry.register(entry, plugin=_plugin)
+
+            impl.function(register=register)
+
+    def get_preset(self, name: str):
+        """A registered preset, or one a plugin resolves (e.g. a folder)."""
+        if name in self.presets:
+            return self.presets.get(name)
+        resolved = self.pm.hook.simbench_resolve_preset(name=name)
+        if resolved is not None:
+            return resolved
+        return self.presets.get(name)  # raises with suggestions
+
+    def provider(self, kind: str, name: str) -> dict:
+        """{"plugin", "version"} of whoever registered `name`."""
+        registry = {"preset": self.presets, "recipe": self.recipes,
+                    "dataset": self.datasets}[kind]
+        plugin = registry.provider(name) if name in registry else "resolved"
+        info = next((i for i in self.infos if i.name == plugin), None)
+        return {"plugin": plugin, "version": info.version if info else None}
+
+    def update_run_metadata(self, metadata_: dict) -> None:
+        self.pm.hook.simbench_update_run_metadata(metadata=metadata_)
+
+
+def _allowed_names() -> Optional[set]:
+    value = os.environ.get(LOAD_ENV)
+    if value is None:
+        return None
+    return {name.strip() for name in value.split(",") if name.strip()}
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> List[PluginInfo]:
+    allowed = _allowed_names()
+    infos = []
+    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if allowed is not None and entry_point.name not in allowed:
+            continue
+        dist = entry_point.dist
+        info = PluginInfo(
+            name=entry_point.name,
+            module=entry_point.value,
+            distribution=dist.metadata["Name"] if dist else None,
+            version=dist.version if dist else None,
+        )
+        try:
+            pm.register(entry_point.load(), name=entry_point.name)
+        except Exception as error:  # a broken plugin must not stop the others
+            info.status = "failed"
+            info.error = f"{type(error).__name__}: {error}"
+            logger.warning("Plugin '%s' failed to load: %s", info.name, info.error)
+        infos.append(info)
+    return infos
+
+
+def load_plugins(extra: Iterable = (), entry_points: bool = True) -> Plugins:
+    """Build a `Plugins` from installed entry points and/or given objects.
+
+    Args:
+        extra: plugin objects (modules or instances) to register as well,
+            named after their `__name__` or class name.
+        entry_points: bool. Load the `simbench` entry-point group. Tests turn
+            this off so that nothing installed on the machine leaks in.
+    """
+    pm = pluggy.PluginManager("simbench")
+    pm.add_hookspecs(hookspecs)
+    infos = _load_entry_points(pm) if entry_points else []
+    for plugin in extra:
+        name = getattr(plugin, "__name__", None) or type(plugin).__name__
+        pm.register(plugin, name=name)
+        infos.append(PluginInfo(name=name, module=name))
+    pm.check_pending()
+    return Plugins(pm, infos)

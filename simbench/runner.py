@@ -1,0 +1,426 @@
+"""Fine-tune one cell and measure it; run a suite of cells."""
+
+import dataclasses
+import datetime
+import logging
+import math
+import os
+import time
+import traceback
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional
+
+import numpy as np
+
+from simbench import __version__, batching, environment, memory, results
+from simbench.cell import Cell
+from simbench.errors import SimbenchError
+from simbench.timing import StepRecord, Stopwatch
+
+logger = logging.getLogger(__name__)
+
+EVAL_BATCH_SIZE = 64
+PROBE_LENGTH = 256  # pairs longer than this are counted as truncated
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What happened to one cell of a suite."""
+
+    cell: Cell
+    status: str  # "ok", "failed" or "skipped"
+    path: Optional[Path]
+    result: Optional[dict]
+    seconds: float = 0.0
+
+
+class SplitCache:
+    """Loads each (dataset, split) once per suite."""
+
+    def __init__(self, plugins, data_dir: Optional[str]):
+        self.plugins = plugins
+        self.data_dir = data_dir
+        self._splits: Dict[tuple, object] = {}
+
+    def get(self, dataset: str, split: str):
+        key = (dataset, split)
+        if key not in self._splits:
+            spec = self.plugins.datasets.get(dataset)
+            self._splits[key] = spec.load(split, self.data_dir)
+        return self._splits[key]
+
+
+def _ordered(split, pair_order):
+    texts = {"premise": split.premises, "hypothesis": split.hypotheses}
+    return texts[pair_order[0]], texts[pair_order[1]]
+
+
+def _encode_all(loaded, splits: dict, pair_order, recipe) -> tuple:
+    """Tokenize every split once; pick the sequence length from train."""
+    probe = min(loaded.max_sequence_length,
+                max(PROBE_LENGTH, recipe.sequence_length or 0))
+    encoded = {
+        name: batching.encode_pairs(loaded.preprocessor,
+                                    *_ordered(split, pair_order),
+                                    split.labels, probe)
+        for name, split in splits.items()
+    }
+    length = batching.choose_sequence_length(
+        encoded["train"].lengths, recipe.sequence_length, probe
+    )
+    for name, split in splits.items():
+        over = int((encoded[name].lengths > length).sum())
+        if length == probe:  # a pair filling the probe may have been cut
+            over = int((encoded[name].lengths >= probe).sum())
+        if over and length < probe:
+            encoded[name] = batching.encode_pairs(
+                loaded.preprocessor, *_ordered(split, pair_order),
+                split.labels, length,
+            )
+        else:
+            encoded[name] = batching.clip(encoded[name], length)
+        encoded[name].truncated = over
+    policy = ("fixed by recipe" if recipe.sequence_length
+              else "99.9th percentile of train pair lengths")
+    sequence = {"policy": policy, "max_length": length, "probe_length": probe,
+                "bucket_width": batching.BUCKET_WIDTH}
+    return encoded, sequence
+
+
+def _compile(model, recipe, total_steps: int) -> None:
+    import keras
+
+    optimizer = recipe.build_optimizer(total_steps)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    if optimizer is None:  # "task_default": whatever the KerasHub task picks
+        if hasattr(model, "backbone") and hasattr(model, "preprocessor"):
+            model.compile()
+            optimizer = model.optimizer
+            loss = model.loss
+        else:
+            optimizer = keras.optimizers.Adam(5e-5)
+    if recipe.optimizer == "adamw":
+        optimizer.exclude_from_weight_decay(
+            var_names=["bias", "gamma", "beta", "layer_norm", "LayerNorm"]
+        )
+    model.compile(
+        optimizer=optimizer,
+        loss=loss,
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
+
+
+def _callbacks(model, train_batches, validation, record: StepRecord,
+               epoch_seconds: list):
+    import keras
+
+    class StepTimer(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            # Keras converts `logs` to Python floats before calling a callback
+            # that is not async-safe, so the step has finished by now.
+            elapsed = time.perf_counter() - self.start
+            rows = len(train_batches.batches[batch])
+            record.add(elapsed, rows, train_batches.batch_length(batch))
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch_start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            epoch_seconds.append(time.perf_counter() - self.epoch_start)
+            # Validate here rather than through `fit(validation_data=...)`:
+            # KerasHub's `fit` would rebuild our batches as a tf.data pipeline.
+            scores = evaluate(model, validation)
+            if logs is not None:
+                logs["val_loss"] = scores["loss"]
+                logs["val_accuracy"] = scores["accuracy"]
+
+    return [StepTimer(), keras.callbacks.TerminateOnNaN()]
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def _predict_on_batch(model, x):
+    import keras
+
+    # The plain Keras method: KerasHub's override would re-run preprocessing.
+    return keras.Model.predict_on_batch(model, x)
+
+
+def evaluate(model, split: batching.EncodedSplit,
+             batch_size: int = EVAL_BATCH_SIZE) -> dict:
+    """Accuracy, loss, predictions and inference speed on `split`.
+
+    Every batch shape is run once untimed first, so compilation is not
+    counted; then all batches are timed end to end.
+    """
+    batches = batching.make_batches(split, batch_size, shuffle=False)
+    warmed = set()
+    for index in range(len(batches)):
+        x, _ = batches[index]
+        shape = next(iter(x.values())).shape
+        if shape not in warmed:
+            np.asarray(_predict_on_batch(model, x))
+            warmed.add(shape)
+    start = time.perf_counter()
+    parts = [np.asarray(_predict_on_batch(model, batches[i][0]))
+             for i in range(len(batches))]
+    seconds = time.perf_counter() - start
+    order = np.concatenate(batches.batches)
+    logits = np.empty((len(split), parts[0].shape[1]), dtype="float32")
+    logits[order] = np.concatenate(parts).astype("float32")
+    predicted = logits.argmax(axis=1)
+    log_probs = _log_softmax(logits)
+    loss = -log_probs[np.arange(len(split)), split.labels].mean()
+    return {
+        "accuracy": float((predicted == split.labels).mean()),
+        "loss": float(loss),
+        "predicted": predicted,
+        "seconds": seconds,
+        "samples_per_s": len(split) / seconds if seconds > 0 else None,
+        "batch_size": batch_size,
+    }
+
+
+def count_params(model, backbone) -> dict:
+    def size(weights):
+        return int(sum(np.prod(w.shape) for w in weights))
+
+    return {
+        "total": size(model.weights),
+        "trainable": size(model.trainable_weights),
+        "backbone": size(backbone.weights),
+        "embedding": size(w for w in backbone.weights
+                          if "embedding" in w.path.lower()),
+    }
+
+
+def _history(fit_history, epoch_seconds: list) -> List[dict]:
+    rows = []
+    values = fit_history.history
+    for epoch in range(len(epoch_seconds)):
+        row = {"epoch": epoch + 1}
+        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            series = values.get(key, [])
+            row[key] = float(series[epoch]) if epoch < len(series) else None
+        row["seconds"] = epoch_seconds[epoch]
+        rows.append(row)
+    return rows
+
+
+def _diverged(history: List[dict]) -> bool:
+    losses = [row["loss"] for row in history if row["loss"] is not None]
+    return any(not math.isfinite(loss) for loss in losses)
+
+
+def run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
+             run_id: str, model_dir: Optional[Path] = None,
+             verbose: int = 2) -> dict:
+    """Fine-tune `cell` and return its result (see `simbench.results`)."""
+    import keras
+
+    watch = Stopwatch()
+    recipe = cell.recipe
+    dataset = plugins.datasets.get(cell.dataset)
+    preset = plugins.get_preset(cell.preset)
+
+    with watch("load_data"):
+        limit = cell.limit
+        selected = {
+            "train": splits.get(cell.dataset, "train").sample(
+                recipe.train_fraction, limit, seed=cell.seed),
+            "validation": splits.get(cell.dataset, "validation").sample(
+                1.0, limit, seed=cell.seed),
+            "test": splits.get(cell.dataset, "test").sample(
+                1.0, limit, seed=cell.seed),
+        }
+    with watch("load_preset"):
+        keras.utils.set_random_seed(cell.seed)
+        loaded = preset.load(len(dataset.labels))
+    with watch("tokenize"):
+        encoded, sequence = _encode_all(loaded, selected, dataset.pair_order,
+                                        recipe)
+
+    train_batches = batching.make_batches(encoded["train"], recipe.batch_size,
+                                          shuffle=True, seed=cell.seed)
+    total_steps = len(train_batches) * recipe.epochs
+    _compile(loaded.model, recipe, total_steps)
+
+    record, epoch_seconds = StepRecord(), []
+    with watch("train"):
+        # `keras.Model.fit`, not the KerasHub task's: that one would turn
+        # our bucketed batches into a tf.data pipeline of its own.
+        fit = keras.Model.fit(
+            loaded.model, train_batches, epochs=recipe.epochs, verbose=verbose,
+            callbacks=_callbacks(loaded.model, train_batches,
+                                 encoded["validation"], record, epoch_seconds),
+        )
+    history = _history(fit, epoch_seconds)
+    with watch("evaluate"):
+        test = evaluate(loaded.model, encoded["test"])
+
+    model_path = None
+    if model_dir is not None:
+        with watch("save_model"):
+            model_path = save_model(loaded, sequence["max_length"],
+                                    Path(model_dir) / f"{cell.cell_id}.keras")
+
+    last = history[-1] if history else {}
+    caveats = _caveats(cell, preset, selected)
+    status = "ok"
+    error = None
+    if _diverged(history):
+        status, error = "failed", "diverged: the training loss became NaN or inf"
+    train_timing = record.to_dict()
+    environment_info = environment.capture(backend)
+    plugins.update_run_metadata(environment_info)
+    return {
+        "schema_version": results.SCHEMA_VERSION,
+        "simbench_version": __version__,
+        "run_id": run_id,
+        "cell_id": cell.cell_id,
+        "config_hash": cell.config_hash(),
+        "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "status": status,
+        "error": error,
+        "config": cell.config(),
+        "preset": {**preset.to_dict(), **_provided("preset", plugins,
+                                                   cell.preset)},
+        "recipe": {**recipe.to_dict(), **_provided("recipe", plugins,
+                                                   recipe.name)},
+        "dataset": {
+            **dataset.to_dict(), **_provided("dataset", plugins, cell.dataset),
+            "splits": {name: {**split.info, "truncated": encoded[name].truncated}
+                       for name, split in selected.items()},
+        },
+        "sequence": sequence,
+        "params": count_params(loaded.model, loaded.backbone),
+        "metrics": {
+            "test_accuracy": test["accuracy"],
+            "test_loss": test["loss"],
+            "val_accuracy": last.get("val_accuracy"),
+            "val_loss": last.get("val_loss"),
+            "train_samples_per_s": record.samples_per_second(),
+            "infer_samples_per_s": test["samples_per_s"],
+            "peak_host_mib": memory.peak_host_mib(),
+            "peak_device_mib": memory.peak_device_mib(backend),
+        },
+        "timing": {
+            "train": train_timing,
+            "infer": {"batch_size": test["batch_size"],
+                      "seconds": test["seconds"], "samples": len(encoded["test"])},
+            "wall_s": {**watch.phases, "total": watch.total()},
+        },
+        "history": history,
+        "predictions": {"test": "".join(map(str, test["predicted"].tolist()))},
+        "model_path": str(model_path) if model_path else None,
+        "environment": environment_info,
+        "caveats": caveats,
+    }
+
+
+def _provided(kind: str, plugins, name: str) -> dict:
+    info = plugins.provider(kind, name)
+    return {"plugin": info["plugin"], "plugin_version": info["version"]}
+
+
+def _caveats(cell: Cell, preset, selected: dict) -> List[str]:
+    notes = []
+    if not preset.pretrained:
+        notes.append("not pretrained: random initial weights")
+    if cell.limit is not None:
+        notes.append(f"--limit {cell.limit}: splits cut short; not comparable "
+                     "with full runs")
+    train = selected["train"].info
+    if train.get("n_original", 0) < 100_000 and cell.data_source == "local":
+        notes.append(f"train split has {train['n_original']} rows: a subset of "
+                     "the official 550,152")
+    notes.append("peak_host_mib is the process peak, cells run before this one "
+                 "in the same process included")
+    return notes
+
+
+def save_model(loaded, sequence_length: int, path: Path) -> Path:
+    """Save the fine-tuned model as `.keras`, with its preprocessor attached
+    so that the file alone classifies raw text."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    loaded.preprocessor.sequence_length = sequence_length
+    if hasattr(loaded.model, "preprocessor"):
+        loaded.model.preprocessor = loaded.preprocessor
+    loaded.model.save(path)
+    return path
+
+
+def run_suite(plugins, cells: List[Cell], output_dir, data_dir=None,
+              backend: str = "jax", force: bool = False, save_models=False,
+              verbose: int = 2) -> Iterator[Outcome]:
+    """Run each cell not already finished in `output_dir`, writing its
+    result as soon as it ends. Yields one `Outcome` per cell."""
+    output_dir = Path(output_dir)
+    _check_writable(output_dir)
+    splits = SplitCache(plugins, data_dir)
+    run_id = results.new_run_id()
+    model_dir = output_dir / "models" if save_models else None
+    for cell in cells:
+        path = results.result_path(output_dir, cell.cell_id)
+        if path.exists() and not force:
+            try:
+                previous = results.load_result(path)
+            except SimbenchError:
+                previous = None
+            if previous and previous["status"] == "ok":
+                yield Outcome(cell, "skipped", path, previous)
+                continue
+        start = time.perf_counter()
+        try:
+            result = run_cell(plugins, cell, splits, backend, run_id,
+                              model_dir=model_dir, verbose=verbose)
+        except SimbenchError:
+            raise
+        except Exception as error:  # one broken cell must not stop the suite
+            logger.error("Cell %s failed:\n%s", cell.cell_id,
+                         traceback.format_exc())
+            result = _failed_result(cell, run_id, backend, error)
+        if path.exists():
+            results.supersede(path)
+        results.write_result(path, result)
+        yield Outcome(cell, result["status"], path, result,
+                      time.perf_counter() - start)
+
+
+def _failed_result(cell: Cell, run_id: str, backend: str, error) -> dict:
+    return {
+        "schema_version": results.SCHEMA_VERSION,
+        "simbench_version": __version__,
+        "run_id": run_id,
+        "cell_id": cell.cell_id,
+        "config_hash": cell.config_hash(),
+        "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "status": "failed",
+        "error": f"{type(error).__name__}: {error}",
+        "log_tail": traceback.format_exc()[-4000:],
+        "config": cell.config(),
+        "preset": {"name": cell.preset},
+        "recipe": cell.recipe.to_dict(),
+        "metrics": {},
+        "environment": environment.capture(backend),
+        "caveats": [],
+    }
+
+
+def _check_writable(output_dir: Path) -> None:
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        probe = output_dir / f".write-test-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        raise SimbenchError(
+            f"Cannot write results to '{output_dir}' ({error.strerror}). Pass "
+            "--output with a folder you can write to."
+        ) from None
