@@ -64,6 +64,9 @@ def machine() -> dict:
         "cores_usable": len(os.sched_getaffinity(0))
         if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "memory_gib": memory_gib(),
+        # Other work on the machine skews timings; a high load flags that.
+        "load_average_1m": os.getloadavg()[0] if hasattr(os, "getloadavg")
+        else None,
         "platform": platform.platform(),
     }
 

@@ -257,6 +257,9 @@ def run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
         # our bucketed batches into a tf.data pipeline of its own.
         fit = keras.Model.fit(
             loaded.model, train_batches, epochs=recipe.epochs, verbose=verbose,
+            # Our batches are already shuffled; Keras' own batch shuffling
+            # would also break the step-index -> batch-shape mapping.
+            shuffle=False,
             callbacks=_callbacks(loaded.model, train_batches,
                                  encoded["validation"], record, epoch_seconds),
         )

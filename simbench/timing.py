@@ -66,6 +66,8 @@ class StepRecord:
                 sum(ms for ms, w in zip(self.ms, self.warmup) if w)
             ),
             "samples_ms": [round(ms, 2) for ms in self.steady()],
+            "samples_length": [n for n, w in zip(self.length, self.warmup)
+                               if not w],
         }
 
 

