@@ -152,6 +152,7 @@ def run_command(presets, recipes, seeds, dataset, data_dir, train_fraction,
              for recipe in chosen for seed in seeds or (0,)]
     keras_verbose = 0 if quiet else (1 if sys.stderr.isatty() else 2)
     counts = {"ok": 0, "failed": 0, "skipped": 0}
+    stdout = click.get_text_stream("stdout")
     with contextlib.redirect_stdout(sys.stderr):  # Keras prints progress
         outcomes = run_suite(plugins, cells, output, data_dir=data_dir,
                              backend=backend, force=force,
@@ -159,8 +160,8 @@ def run_command(presets, recipes, seeds, dataset, data_dir, train_fraction,
         for index, outcome in enumerate(outcomes, start=1):
             counts[outcome.status] += 1
             line = _summary_line(index, len(cells), outcome)
-            click.echo(line, file=sys.__stdout__)
-            sys.__stdout__.flush()
+            click.echo(line, file=stdout)
+            stdout.flush()
     click.echo(f"{counts['ok']} ok, {counts['failed']} failed, "
                f"{counts['skipped']} skipped. Results in {output}; "
                f"see 'simbench report {output}'.")

@@ -1,0 +1,59 @@
+import json
+
+import pytest
+
+from simbench import results
+from simbench.errors import ResultError
+
+
+def _result(**changes):
+    result = {
+        "schema_version": results.SCHEMA_VERSION, "cell_id": "c", "status": "ok",
+        "config": {}, "preset": {"name": "p"}, "recipe": {"name": "r"},
+        "metrics": {"test_accuracy": 0.5}, "environment": {},
+    }
+    result.update(changes)
+    return result
+
+
+def test_round_trip_leaves_no_temporary_files(tmp_path):
+    path = results.write_result(tmp_path / "a" / "c.json", _result())
+    assert results.load_result(path)["metrics"]["test_accuracy"] == 0.5
+    assert [p.name for p in path.parent.iterdir()] == ["c.json"]
+
+
+def test_corrupt_file_is_named(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text('{"schema_version": 1, ')
+    with pytest.raises(ResultError, match="broken.json: corrupt JSON"):
+        results.load_result(path)
+
+
+def test_foreign_json_is_rejected(tmp_path):
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps({"hello": "world"}))
+    with pytest.raises(ResultError, match="not a simbench result"):
+        results.load_result(path)
+
+
+def test_newer_schema_asks_for_an_upgrade(tmp_path):
+    path = results.write_result(tmp_path / "new.json",
+                                _result(schema_version=99))
+    with pytest.raises(ResultError, match="Upgrade simbench"):
+        results.load_result(path)
+
+
+def test_load_results_skips_bad_files_and_superseded(tmp_path):
+    results.write_result(tmp_path / "good.json", _result())
+    (tmp_path / "bad.json").write_text("not json")
+    results.write_result(tmp_path / "old.json", _result())
+    results.supersede(tmp_path / "old.json")
+    found, skipped = results.load_results(tmp_path)
+    assert [r["_path"].split("/")[-1] for r in found] == ["good.json"]
+    assert len(skipped) == 1 and "bad.json" in skipped[0]
+    assert len(list((tmp_path / "superseded").iterdir())) == 1
+
+
+def test_missing_results_folder_says_what_to_run(tmp_path):
+    with pytest.raises(ResultError, match="simbench run"):
+        results.load_results(tmp_path / "none")

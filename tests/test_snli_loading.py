@@ -1,0 +1,96 @@
+import numpy as np
+import pytest
+
+from conftest import write_jsonl
+from simbench.errors import DataError
+from simbench_snli.loading import LABELS, load_snli
+
+
+def _row(label, premise="A man sleeps.", hypothesis="A person rests."):
+    return {"gold_label": label, "sentence1": premise, "sentence2": hypothesis}
+
+
+def _layout(folder, train_rows, compress=False):
+    suffix = ".gz" if compress else ""
+    write_jsonl(folder / f"snli_1.0_train.jsonl{suffix}", train_rows, compress)
+    for split in ("dev", "test"):
+        write_jsonl(folder / f"snli_1.0_{split}.jsonl{suffix}",
+                    [_row("neutral")], compress)
+    return str(folder)
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["jsonl", "jsonl.gz"])
+def test_reads_official_layout_and_drops_rows_without_gold_label(tmp_path,
+                                                                  compress):
+    rows = [_row("entailment"), _row("-"), _row("contradiction", "P2", "H2"),
+            _row("neutral")]
+    split = load_snli("train", _layout(tmp_path, rows, compress))
+    assert split.labels.tolist() == [0, 2, 1], "labels must be 0/1/2 as in TFDS"
+    assert split.premises[1] == "P2" and split.hypotheses[1] == "H2"
+    assert split.info["n_original"] == 4 and split.info["n_used"] == 3
+    assert split.info["dropped"] == {"no_gold_label": 1}
+
+
+def test_labels_match_tfds_encoding():
+    assert LABELS == ("entailment", "neutral", "contradiction")
+
+
+def test_validation_split_reads_dev_file(tmp_path):
+    folder = _layout(tmp_path, [_row("entailment")])
+    write_jsonl(tmp_path / "snli_1.0_dev.jsonl", [_row("contradiction")])
+    assert load_snli("validation", folder).labels.tolist() == [2]
+
+
+def test_malformed_line_names_file_and_line(tmp_path):
+    rows = [_row("entailment"), '{"gold_label": "neutral", broken']
+    folder = _layout(tmp_path, rows)
+    with pytest.raises(DataError, match=r"snli_1.0_train.jsonl, line 2: not "
+                                        r"valid JSON"):
+        load_snli("train", folder)
+
+
+def test_unknown_label_names_file_and_line(tmp_path):
+    folder = _layout(tmp_path, [_row("entailment"), _row("maybe")])
+    with pytest.raises(DataError, match=r"line 2: unknown gold_label 'maybe'"):
+        load_snli("train", folder)
+
+
+def test_missing_field_is_named(tmp_path):
+    folder = _layout(tmp_path, [{"gold_label": "neutral", "sentence1": "x"}])
+    with pytest.raises(DataError, match="line 1: missing field.*sentence2"):
+        load_snli("train", folder)
+
+
+def test_missing_folder_says_what_to_pass(tmp_path):
+    with pytest.raises(DataError, match="--data-dir"):
+        load_snli("train", str(tmp_path / "nowhere"))
+
+
+def test_missing_file_names_expected_file(tmp_path):
+    with pytest.raises(DataError, match="snli_1.0_train.jsonl"):
+        load_snli("train", str(tmp_path))
+
+
+def test_file_without_labelled_pairs_is_an_error(tmp_path):
+    folder = _layout(tmp_path, [_row("-")])
+    with pytest.raises(DataError, match="no labelled pairs"):
+        load_snli("train", folder)
+
+
+def test_real_local_copy_counts(snli_dir):
+    dev = load_snli("validation", snli_dir)
+    test = load_snli("test", snli_dir)
+    assert (dev.info["n_original"], len(dev)) == (10000, 9842)
+    assert (test.info["n_original"], len(test)) == (10000, 9824)
+    assert set(np.unique(test.labels)) == {0, 1, 2}
+
+
+def test_sample_is_deterministic_per_seed(snli_dir):
+    dev = load_snli("validation", snli_dir)
+    a = dev.sample(0.2, seed=1)
+    b = dev.sample(0.2, seed=1)
+    c = dev.sample(0.2, seed=2)
+    assert len(a) == round(len(dev) * 0.2)
+    assert a.premises == b.premises, "same seed must give the same subset"
+    assert a.premises != c.premises, "another seed should give another subset"
+    assert len(dev.sample(1.0, limit=100)) == 100
