@@ -150,7 +150,7 @@ def load_results(results_dir) -> Tuple[List[dict], List[str]]:
         try:
             result = load_result(path)
         except ResultError as error:
-            logger.warning("Skipping %s", error)
+            logger.debug("Skipping %s", error)
             skipped.append(str(error))
             continue
         result["_path"] = str(path)

@@ -14,7 +14,7 @@ import numpy as np
 
 from simbench import __version__, batching, environment, memory, results
 from simbench.cell import Cell
-from simbench.errors import SimbenchError
+from simbench.errors import PresetUnavailableError, SimbenchError
 from simbench.timing import StepRecord, Stopwatch
 
 logger = logging.getLogger(__name__)
@@ -124,15 +124,29 @@ def _callbacks(model, train_batches, validation, record: StepRecord,
             elapsed = time.perf_counter() - self.start
             rows = len(train_batches.batches[batch])
             record.add(elapsed, rows, train_batches.batch_length(batch))
+            self.on_train_batch_end_progress(batch, logs)
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch_start = time.perf_counter()
+            self.epoch = epoch
+
+        def on_train_batch_end_progress(self, batch, logs):
+            # Keras' progress bar is silent between epochs when stderr is
+            # not a terminal; a log line every ~10% keeps long epochs visible.
+            every = max(1, len(train_batches) // 10)
+            if (batch + 1) % every == 0 or batch + 1 == len(train_batches):
+                logger.info("epoch %d: step %d/%d, loss %.4f, %.1f pairs/s",
+                            self.epoch + 1, batch + 1, len(train_batches),
+                            (logs or {}).get("loss", float("nan")),
+                            record.samples_per_second() or 0.0)
 
         def on_epoch_end(self, epoch, logs=None):
             epoch_seconds.append(time.perf_counter() - self.epoch_start)
             # Validate here rather than through `fit(validation_data=...)`:
             # KerasHub's `fit` would rebuild our batches as a tf.data pipeline.
             scores = evaluate(model, validation)
+            logger.info("epoch %d: validation accuracy %.4f, loss %.4f",
+                        epoch + 1, scores["accuracy"], scores["loss"])
             if logs is not None:
                 logs["val_loss"] = scores["loss"]
                 logs["val_accuracy"] = scores["accuracy"]
@@ -239,6 +253,8 @@ def run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
             "test": splits.get(cell.dataset, "test").sample(
                 1.0, limit, seed=cell.seed),
         }
+    logger.info("%s: %d train, %d validation, %d test pairs",
+                cell.cell_id, *(len(selected[s].labels) for s in selected))
     with watch("load_preset"):
         keras.utils.set_random_seed(cell.seed)
         loaded = preset.load(len(dataset.labels))
@@ -249,6 +265,9 @@ def run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
     train_batches = batching.make_batches(encoded["train"], recipe.batch_size,
                                           shuffle=True, seed=cell.seed)
     total_steps = len(train_batches) * recipe.epochs
+    logger.info("%s: %d epoch(s) of %d steps, sequence length %d",
+                cell.cell_id, recipe.epochs, len(train_batches),
+                sequence["max_length"])
     _compile(loaded.model, recipe, total_steps)
 
     record, epoch_seconds = StepRecord(), []
@@ -343,6 +362,8 @@ def _caveats(cell: Cell, preset, selected: dict) -> List[str]:
     if train.get("n_original", 0) < 100_000 and cell.data_source == "local":
         notes.append(f"train split has {train['n_original']} rows: a subset of "
                      "the official 550,152")
+    # Limitation: cells share one process, so peak host memory includes the
+    # cells run before this one; only a process per cell would isolate it.
     notes.append("peak_host_mib is the process peak, cells run before this one "
                  "in the same process included")
     return notes
@@ -383,6 +404,10 @@ def run_suite(plugins, cells: List[Cell], output_dir, data_dir=None,
         try:
             result = run_cell(plugins, cell, splits, backend, run_id,
                               model_dir=model_dir, verbose=verbose)
+        except PresetUnavailableError as error:
+            # Other presets of the suite may still load: record and go on.
+            logger.error("Cell %s failed: %s", cell.cell_id, error)
+            result = _failed_result(cell, run_id, backend, error)
         except SimbenchError:
             raise
         except Exception as error:  # one broken cell must not stop the suite

@@ -21,7 +21,9 @@ from simbench.plugins import load_plugins  # noqa: E402
 from simbench.presets import LoadedPreset, Preset  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SNLI_DIR = ROOT.parent / "shared" / "data" / "snli_1.0"
+# The local SNLI copy every checkout has beside it (see ../shared/README.md).
+SNLI_DIR = Path(os.environ.get("SIMBENCH_TEST_SNLI_DIR",
+                               ROOT.parent / "shared" / "data" / "snli_1.0"))
 TINY_PRESET = "tiny_test_bert"
 
 
@@ -46,7 +48,8 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def snli_dir():
     if not SNLI_DIR.is_dir():
-        pytest.fail(f"The local SNLI copy is missing at {SNLI_DIR}.")
+        pytest.fail(f"The local SNLI copy is missing at {SNLI_DIR}; point "
+                    "SIMBENCH_TEST_SNLI_DIR at an snli_1.0 folder.")
     return str(SNLI_DIR)
 
 

@@ -1,0 +1,84 @@
+"""Bad input: one clear line, a non-zero exit, no traceback, no lost results."""
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import TINY_PRESET
+from simbench import results
+from simbench.cli import cli
+
+
+def _run(*args):
+    return CliRunner().invoke(cli, ["run", *args])
+
+
+def _assert_user_error(outcome, *needles):
+    assert outcome.exit_code in (1, 2), outcome.output  # not a crash
+    assert isinstance(outcome.exception, SystemExit)
+    assert "Traceback" not in outcome.output
+    for needle in needles:
+        assert needle in outcome.output, outcome.output
+
+
+def test_unknown_preset_suggests_close_matches(cli_plugins):
+    outcome = _run("--preset", "minilm_l6_h348_uncased")
+    _assert_user_error(outcome, "minilm_l6_h348_uncased", "minilm_l6_h384_uncased")
+
+
+def test_unknown_recipe_suggests_close_matches(cli_plugins):
+    outcome = _run("--recipe", "adam_5e5")
+    _assert_user_error(outcome, "adam_5e-5")
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--train-fraction", "1.5"), ("--train-fraction", "0"),
+    ("--epochs", "-1"), ("--batch-size", "0"), ("--limit", "0"),
+    ("--epochs", "three"),
+])
+def test_invalid_numbers_are_refused(cli_plugins, option, value):
+    outcome = _run(option, value)
+    _assert_user_error(outcome, option)
+
+
+def _finished(folder):
+    path = folder / "kept.json"
+    results.write_result(path, {
+        "schema_version": results.SCHEMA_VERSION, "cell_id": "kept",
+        "status": "ok", "config": {}, "preset": {"name": "p"},
+        "recipe": {"name": "r"}, "metrics": {"test_accuracy": 0.5},
+        "environment": {},
+    })
+    return path, path.read_bytes()
+
+
+def test_missing_data_folder_keeps_finished_results(cli_plugins, tmp_path):
+    path, before = _finished(tmp_path)
+    outcome = _run("--preset", TINY_PRESET, "--data-dir",
+                   str(tmp_path / "nowhere"), "--output", str(tmp_path))
+    _assert_user_error(outcome, "nowhere")
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.json"]
+
+
+def test_unwritable_output_says_what_to_pass(cli_plugins, tmp_path, snli_dir):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    outcome = _run("--preset", TINY_PRESET, "--data-dir", snli_dir,
+                   "--output", str(blocker / "results"))
+    _assert_user_error(outcome, "--output")
+
+
+def test_report_skips_a_corrupt_file_with_a_warning(tmp_path):
+    _finished(tmp_path)
+    (tmp_path / "torn.json").write_text('{"schema_version": 1, "cell')
+    outcome = CliRunner().invoke(cli, ["report", str(tmp_path)])
+    assert outcome.exit_code == 0, outcome.output
+    assert "torn.json" in outcome.stderr and "corrupt JSON" in outcome.stderr
+
+
+def test_predict_needs_pairs(tmp_path):
+    model = tmp_path / "m.keras"
+    model.write_text("")
+    outcome = CliRunner().invoke(cli, ["predict", str(model), "-p", "a", "-p",
+                                       "b", "-h", "c"])
+    _assert_user_error(outcome, "pairs")
