@@ -5,7 +5,7 @@ SIMBENCH := $(VENV)/bin/simbench
 DATA ?= ../shared/data/snli_1.0
 FULL_OUTPUT ?= results/snli-full-cpu2core
 
-.PHONY: setup demo test bench-full leaderboard benchmarks
+.PHONY: setup demo test bench-full leaderboard benchmarks benchmarks-check
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -35,5 +35,11 @@ bench-full: setup
 leaderboard:
 	$(SIMBENCH) report $(FULL_OUTPUT) --format md --output results/LEADERBOARD.md
 
+# Step benchmarks; saves a baseline under .benchmarks/<machine id>/.
 benchmarks: setup
-	$(PY) -m pytest benchmarks --benchmark-autosave
+	$(PY) -m pytest benchmarks -p no:cacheprovider --benchmark-autosave
+
+# Compare with the latest saved baseline; fails if a median is >10% slower.
+benchmarks-check: setup
+	$(PY) -m pytest benchmarks -p no:cacheprovider --benchmark-compare \
+	  --benchmark-compare-fail=median:10%

@@ -6,6 +6,7 @@ progress, logs and Keras' progress bars go to stderr.
 
 import contextlib
 import functools
+import importlib.util
 import json
 import logging
 import os
@@ -88,6 +89,11 @@ def _positive_int(ctx, param, value):
 
 
 def _set_backend(backend: str) -> None:
+    if importlib.util.find_spec(backend) is None:
+        raise SimbenchError(
+            f"The {backend} backend needs the '{backend}' package, which is "
+            f"not installed: pip install {backend} (or pick another --backend)."
+        )
     loaded = sys.modules.get("keras")
     if loaded is not None and loaded.backend.backend() != backend:
         raise SimbenchError(

@@ -1,6 +1,7 @@
 """The machine and software a result was measured on."""
 
 import datetime
+import functools
 import os
 import platform
 import socket
@@ -38,9 +39,11 @@ def memory_gib() -> Optional[float]:
         return None
 
 
+@functools.lru_cache(maxsize=None)
 def git_info(path: Optional[str] = None) -> dict:
     """Commit and dirty flag of the checkout simbench runs from, or the
-    error that stopped us finding them."""
+    error that stopped us finding them. Read once per process, so a commit
+    made while a suite runs is not credited with its results."""
     path = path or os.path.dirname(os.path.abspath(__file__))
     try:
         commit = subprocess.run(
@@ -56,6 +59,11 @@ def git_info(path: Optional[str] = None) -> dict:
         return {"commit": None, "dirty": None, "error": str(error)[:200]}
 
 
+def load_average() -> Optional[float]:
+    """The 1-minute load average; other work on the machine skews timings."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+
+
 def machine() -> dict:
     return {
         "hostname": socket.gethostname(),
@@ -64,9 +72,7 @@ def machine() -> dict:
         "cores_usable": len(os.sched_getaffinity(0))
         if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "memory_gib": memory_gib(),
-        # Other work on the machine skews timings; a high load flags that.
-        "load_average_1m": os.getloadavg()[0] if hasattr(os, "getloadavg")
-        else None,
+        "load_average_1m": load_average(),
         "platform": platform.platform(),
     }
 
@@ -108,7 +114,7 @@ def capture(backend: str) -> dict:
             (d for d in device_names if not d.lower().startswith("cpu")), None
         ),
         "machine": machine(),
-        "git": git_info(),
+        "git": dict(git_info()),
         "env": {k: os.environ[k] for k in sorted(os.environ)
                 if k.startswith(("SIMBENCH_", "KERAS_", "XLA_", "CUDA_VISIBLE",
                                  "OMP_", "TF_"))},

@@ -239,6 +239,7 @@ def run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
     import keras
 
     watch = Stopwatch()
+    load_at_start = environment.load_average()
     recipe = cell.recipe
     dataset = plugins.datasets.get(cell.dataset)
     preset = plugins.get_preset(cell.preset)
@@ -300,6 +301,7 @@ def run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
         status, error = "failed", "diverged: the training loss became NaN or inf"
     train_timing = record.to_dict()
     environment_info = environment.capture(backend)
+    environment_info["machine"]["load_average_1m_at_start"] = load_at_start
     plugins.update_run_metadata(environment_info)
     return {
         "schema_version": results.SCHEMA_VERSION,
@@ -387,6 +389,7 @@ def run_suite(plugins, cells: List[Cell], output_dir, data_dir=None,
     result as soon as it ends. Yields one `Outcome` per cell."""
     output_dir = Path(output_dir)
     _check_writable(output_dir)
+    environment.git_info()  # the code this process loaded, read up front
     splits = SplitCache(plugins, data_dir)
     run_id = results.new_run_id()
     model_dir = output_dir / "models" if save_models else None

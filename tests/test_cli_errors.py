@@ -82,3 +82,14 @@ def test_predict_needs_pairs(tmp_path):
     outcome = CliRunner().invoke(cli, ["predict", str(model), "-p", "a", "-p",
                                        "b", "-h", "c"])
     _assert_user_error(outcome, "pairs")
+
+
+def test_backend_without_its_package_says_what_to_install(cli_plugins,
+                                                          monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "torch" else real(name, *a))
+    outcome = _run("--backend", "torch")
+    _assert_user_error(outcome, "pip install torch")
