@@ -251,28 +251,91 @@ def plugins_command(as_json):
 @cli.command(name="report")
 @click.argument("results_dir", required=False, default=DEFAULT_OUTPUT,
                 type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["md", "plain", "csv", "json"]),
-              default="plain", show_default=True)
+@click.option("--format", "fmt",
+              type=click.Choice(["md", "plain", "csv", "json", "html"]),
+              default="plain", show_default=True,
+              help="html: one self-contained page with the plots inline "
+              "(written to --output, default RESULTS_DIR/report.html).")
 @click.option("--output", "output_file", type=click.Path(),
-              help="Also write the table to this file.")
+              help="Also write the report to this file.")
+@click.option("--plots", is_flag=True,
+              help="Write PNG plots next to --output (or into RESULTS_DIR).")
+@click.option("--time-to-accuracy", "target", type=float,
+              help="Add a column: train time until validation accuracy first "
+              "reaches this fraction, e.g. 0.75.")
 @_user_errors
-def report_command(results_dir, fmt, output_file):
+def report_command(results_dir, fmt, output_file, plots, target):
     """Leaderboard of the results in RESULTS_DIR, best test accuracy first."""
     _setup_logging(-1)
     from simbench import leaderboard, results, tables
 
+    if target is not None and not 0 < target <= 1:
+        raise SimbenchError(f"--time-to-accuracy must be in (0, 1]; received "
+                            f"{target}.")
     found, skipped = results.load_results(results_dir)
     if not found:
         raise SimbenchError(f"No results in '{results_dir}'. Run 'simbench run "
                             f"--output {results_dir}' first.")
-    text = tables.render(leaderboard.build(found), fmt)
-    click.echo(text, nl=False)
     for message in skipped:
         click.echo(f"warning: skipped {message}", err=True)
+    board = leaderboard.build(found, target=target)
+    if fmt == "html":
+        output_file = output_file or os.path.join(results_dir, "report.html")
+        plots = True
+    text = tables.render(board, fmt)
+    if plots:
+        from simbench import plots as plotting
+
+        folder = os.path.dirname(output_file) if output_file else results_dir
+        images = plotting.write_plots(board, found, folder or ".")
+        for path in images.values():
+            click.echo(f"Wrote {path}", err=True)
+        if fmt == "html":
+            text = plotting.html_report(
+                board, text, images,
+                [tables.machine_line(m) for m in board["machines"]], tables.NOTES)
+    if fmt != "html":
+        click.echo(text, nl=False)
     if output_file:
         with open(output_file, "w", encoding="utf-8") as file:
             file.write(text)
         click.echo(f"Wrote {output_file}", err=True)
+
+
+@cli.command(name="compare")
+@click.argument("baseline")
+@click.argument("candidate")
+@click.option("--format", "fmt", type=click.Choice(["md", "plain", "csv", "json"]),
+              default="plain", show_default=True)
+@click.option("--threshold", type=float, default=0.10, show_default=True,
+              help="Smallest change in median step time to flag (0.10 = 10%).")
+@click.option("--allow-different-machines", is_flag=True,
+              help="Give timing verdicts even when the runs were measured on "
+              "different machines.")
+@click.option("--results-root", default="results", show_default=True,
+              type=click.Path(), help="Where run names are looked up.")
+@_user_errors
+def compare_command(baseline, candidate, fmt, threshold,
+                    allow_different_machines, results_root):
+    """Compare two runs (folders or run names); exit 1 on any regression.
+
+    Accuracy: McNemar's test on the same test pairs plus a bootstrap interval
+    of the difference. Speed: flagged when the median step time moves by more
+    than --threshold and a Mann-Whitney U test finds the change significant.
+    """
+    _setup_logging(-1)
+    from simbench import compare, tables
+
+    if not 0 < threshold < 10:
+        raise SimbenchError(f"--threshold must be a fraction such as 0.1; "
+                            f"received {threshold}.")
+    comparison = compare.compare(
+        compare.load_run(baseline, results_root),
+        compare.load_run(candidate, results_root),
+        threshold=threshold, allow_different_machines=allow_different_machines)
+    click.echo(tables.render_comparison(comparison, fmt), nl=False)
+    if comparison["regressions"]:
+        sys.exit(1)
 
 
 @cli.command(name="predict")

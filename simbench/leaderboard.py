@@ -1,21 +1,35 @@
-"""Leaderboard rows from stored results (no printing, no Keras)."""
+"""Leaderboard rows from stored results (no printing, no Keras).
+
+Results that differ only in their seed are one row: the mean over seeds and
+a 95 % interval (Student t across seeds; with a single seed, the Wilson
+interval of the test accuracy, i.e. the noise of the test set alone). Rows
+share a rank unless their intervals separate them.
+"""
 
 from typing import List, Optional
 
+import numpy as np
+
+from simbench import stats
+
 COLUMNS = (
+    ("rank", "rank"),
     ("preset", "preset"),
     ("recipe", "recipe"),
-    ("seed", "seed"),
+    ("seeds", "seeds"),
     ("pretrained", "pretrained"),
     ("params_m", "params (M)"),
     ("test_accuracy", "test acc"),
+    ("test_interval", "95% interval"),
     ("val_accuracy", "val acc"),
     ("train_step_ms", "train step ms"),
     ("train_samples_per_s", "train samples/s"),
     ("infer_samples_per_s", "infer samples/s"),
     ("peak_host_mib", "peak mem (MiB)"),
     ("wall_time_s", "wall time (s)"),
+    ("pareto", "Pareto"),
 )
+TIME_TO_ACCURACY = ("time_to_accuracy_s", "time to {target:.0%} val (s)")
 
 
 def _get(mapping: Optional[dict], *keys):
@@ -26,36 +40,120 @@ def _get(mapping: Optional[dict], *keys):
     return mapping
 
 
-def row(result: dict) -> dict:
-    """One leaderboard row (plain values; formatting is `tables`' job)."""
-    metrics = result.get("metrics", {})
-    pretrained = _get(result, "preset", "pretrained")
-    total = _get(result, "params", "total")
-    return {
-        "preset": _get(result, "preset", "name") or _get(result, "config", "preset"),
-        "recipe": _get(result, "recipe", "name"),
-        "seed": _get(result, "config", "seed"),
+def time_to_accuracy(result: dict, target: float) -> Optional[float]:
+    """Train wall time until validation accuracy first reached `target`.
+
+    Limitation: validation runs once per epoch, so this is resolved to whole
+    epochs; a cell that crosses the target mid-epoch is charged the epoch.
+    """
+    elapsed = 0.0
+    for epoch in result.get("history") or []:
+        elapsed += epoch.get("seconds") or 0.0
+        if (epoch.get("val_accuracy") or 0.0) >= target:
+            return elapsed
+    return None
+
+
+def _group_key(result: dict) -> tuple:
+    config = result.get("config", {})
+    return (_get(result, "preset", "name") or config.get("preset"),
+            _get(result, "recipe", "name"), config.get("dataset"),
+            config.get("limit"), config.get("data_source"),
+            # Overrides change the numbers: keep such cells apart.
+            _get(result, "recipe", "epochs"),
+            _get(result, "recipe", "train_fraction"),
+            _get(result, "recipe", "batch_size"))
+
+
+def _mean(values) -> Optional[float]:
+    values = [v for v in values if v is not None]
+    return float(np.mean(values)) if values else None
+
+
+def _interval(cells: List[dict]) -> Optional[tuple]:
+    accuracies = [c["metrics"]["test_accuracy"] for c in cells]
+    if len(cells) > 1:
+        return stats.mean_interval(accuracies)[1]
+    n = _get(cells[0], "dataset", "splits", "test", "n_selected")
+    if not n:
+        return None
+    return stats.proportion_interval(round(accuracies[0] * n), n)
+
+
+def _row(cells: List[dict], target: Optional[float]) -> dict:
+    first = cells[0]
+    pretrained = _get(first, "preset", "pretrained")
+    total = _get(first, "params", "total")
+    metric = lambda key: _mean(c["metrics"].get(key) for c in cells)  # noqa
+    row = {
+        "preset": _get(first, "preset", "name")
+        or _get(first, "config", "preset"),
+        "recipe": _get(first, "recipe", "name"),
+        "seeds": len(cells),
+        "seed_list": sorted(_get(c, "config", "seed") for c in cells),
         "pretrained": {True: "yes", False: "no (scratch)"}.get(pretrained, "?"),
         "params_m": total / 1e6 if total else None,
-        "test_accuracy": metrics.get("test_accuracy"),
-        "val_accuracy": metrics.get("val_accuracy"),
-        "train_step_ms": _get(result, "timing", "train", "step_ms", "median"),
-        "train_samples_per_s": metrics.get("train_samples_per_s"),
-        "infer_samples_per_s": metrics.get("infer_samples_per_s"),
-        "peak_host_mib": metrics.get("peak_host_mib"),
-        "wall_time_s": _get(result, "timing", "wall_s", "total"),
-        "status": result.get("status"),
-        "error": result.get("error"),
-        "path": result.get("_path"),
+        "test_accuracy": metric("test_accuracy"),
+        "test_interval": _interval(cells),
+        "val_accuracy": metric("val_accuracy"),
+        "train_step_ms": _mean(_get(c, "timing", "train", "step_ms", "median")
+                               for c in cells),
+        "train_samples_per_s": metric("train_samples_per_s"),
+        "infer_samples_per_s": metric("infer_samples_per_s"),
+        "peak_host_mib": metric("peak_host_mib"),
+        "wall_time_s": _mean(_get(c, "timing", "wall_s", "total") for c in cells),
+        "paths": [c.get("_path") for c in cells],
     }
+    if target is not None:
+        times = [time_to_accuracy(c, target) for c in cells]
+        row["time_to_accuracy_s"] = (None if None in times
+                                     else float(np.mean(times)))
+    return row
 
 
-def build(results: List[dict]) -> dict:
-    """Finished rows sorted by test accuracy (best first), failed rows, and
-    the machines the results came from."""
-    ok = [row(r) for r in results if r.get("status") == "ok"]
-    ok.sort(key=lambda r: -(r["test_accuracy"] or 0.0))
-    failed = [row(r) for r in results if r.get("status") != "ok"]
+def _ranks(rows: List[dict]) -> None:
+    """Rank = 1 + rows whose interval lies wholly above this row's."""
+    for row in rows:
+        low_high = row["test_interval"]
+        upper = low_high[1] if low_high else row["test_accuracy"]
+        row["rank"] = 1 + sum(
+            1 for other in rows
+            if other is not row and (other["test_interval"] or
+                                     (other["test_accuracy"],) * 2)[0] > upper)
+
+
+def _pareto(rows: List[dict]) -> None:
+    """Mark rows no other row beats on accuracy and throughput at once."""
+    for row in rows:
+        marks = []
+        for cost, label in (("train_samples_per_s", "train"),
+                            ("infer_samples_per_s", "infer")):
+            mine = (row["test_accuracy"] or 0.0, row[cost] or 0.0)
+            dominated = any(
+                (o["test_accuracy"] or 0.0) >= mine[0] and (o[cost] or 0.0) >= mine[1]
+                and ((o["test_accuracy"] or 0.0), (o[cost] or 0.0)) != mine
+                for o in rows if o is not row)
+            if not dominated:
+                marks.append(label)
+        row["pareto"] = "+".join(marks)
+
+
+def build(results: List[dict], target: Optional[float] = None) -> dict:
+    """Rows (one per cell over its seeds) sorted by mean test accuracy, the
+    failed cells, and the machines the results came from."""
+    groups = {}
+    for result in results:
+        if result.get("status") == "ok":
+            groups.setdefault(_group_key(result), []).append(result)
+    rows = [_row(cells, target) for cells in groups.values()]
+    rows.sort(key=lambda r: -(r["test_accuracy"] or 0.0))
+    _ranks(rows)
+    _pareto(rows)
+    failed = [{"preset": _get(r, "preset", "name") or _get(r, "config", "preset"),
+               "recipe": _get(r, "recipe", "name"),
+               "seed": _get(r, "config", "seed"), "error": r.get("error"),
+               "path": r.get("_path")}
+              for r in results if r.get("status") != "ok"]
     machines = {}
     for result in results:
         machine = _get(result, "environment", "machine") or {}
@@ -70,4 +168,9 @@ def build(results: List[dict]) -> dict:
             "keras": _get(env, "packages", "keras"),
             "keras_hub": _get(env, "packages", "keras-hub"),
         }
-    return {"rows": ok, "failed": failed, "machines": list(machines.values())}
+    columns = list(COLUMNS)
+    if target is not None:
+        columns.append((TIME_TO_ACCURACY[0],
+                        TIME_TO_ACCURACY[1].format(target=target)))
+    return {"rows": rows, "failed": failed, "machines": list(machines.values()),
+            "columns": columns, "target": target}

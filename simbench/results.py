@@ -26,12 +26,15 @@ Layout of a result (schema_version 1); every key is always present:
     timing           dict  train: step_ms {n, median, mean, p10, p90, iqr,
                            min, max}, warmup_steps, warmup_ms_total,
                            samples_ms (steady-state step times);
-                           infer: batch_size, seconds, samples;
+                           infer: batch_size, seconds, samples,
+                           samples_ms (time of each test batch, in the
+                           split's length-sorted batch order);
                            wall_s: {phase: seconds, "total": seconds}
     history          list  per epoch: epoch, loss, accuracy, val_loss,
                            val_accuracy, seconds
     predictions      dict  test: one digit per test pair (predicted label),
-                           in the split's order
+                           in the split's order; test_labels: the gold
+                           labels, same order (for paired comparisons)
     environment      dict  see `simbench.environment.capture`
     caveats          list  of str: anything that limits comparisons
 """

@@ -181,10 +181,13 @@ def evaluate(model, split: batching.EncodedSplit,
         if shape not in warmed:
             np.asarray(_predict_on_batch(model, x))
             warmed.add(shape)
-    start = time.perf_counter()
-    parts = [np.asarray(_predict_on_batch(model, batches[i][0]))
-             for i in range(len(batches))]
-    seconds = time.perf_counter() - start
+    parts, batch_ms = [], []
+    for index in range(len(batches)):
+        x = batches[index][0]
+        start = time.perf_counter()
+        parts.append(np.asarray(_predict_on_batch(model, x)))  # waits for it
+        batch_ms.append((time.perf_counter() - start) * 1000.0)
+    seconds = sum(batch_ms) / 1000.0
     order = np.concatenate(batches.batches)
     logits = np.empty((len(split), parts[0].shape[1]), dtype="float32")
     logits[order] = np.concatenate(parts).astype("float32")
@@ -198,6 +201,7 @@ def evaluate(model, split: batching.EncodedSplit,
         "seconds": seconds,
         "samples_per_s": len(split) / seconds if seconds > 0 else None,
         "batch_size": batch_size,
+        "batch_ms": [round(ms, 3) for ms in batch_ms],
     }
 
 
@@ -249,10 +253,11 @@ def run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
         selected = {
             "train": splits.get(cell.dataset, "train").sample(
                 recipe.train_fraction, limit, seed=cell.seed),
+            # Every cell scores the same pairs, whatever its seed, so that
+            # results can be compared example by example.
             "validation": splits.get(cell.dataset, "validation").sample(
-                1.0, limit, seed=cell.seed),
-            "test": splits.get(cell.dataset, "test").sample(
-                1.0, limit, seed=cell.seed),
+                1.0, limit, seed=0),
+            "test": splits.get(cell.dataset, "test").sample(1.0, limit, seed=0),
         }
     logger.info("%s: %d train, %d validation, %d test pairs",
                 cell.cell_id, *(len(selected[s].labels) for s in selected))
@@ -337,15 +342,24 @@ def run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
         "timing": {
             "train": train_timing,
             "infer": {"batch_size": test["batch_size"],
-                      "seconds": test["seconds"], "samples": len(encoded["test"])},
+                      "seconds": test["seconds"], "samples": len(encoded["test"]),
+                      "samples_ms": test["batch_ms"]},
             "wall_s": {**watch.phases, "total": watch.total()},
         },
         "history": history,
-        "predictions": {"test": "".join(map(str, test["predicted"].tolist()))},
+        "predictions": {
+            "test": _digits(test["predicted"]),
+            "test_labels": _digits(encoded["test"].labels),
+        },
         "model_path": str(model_path) if model_path else None,
         "environment": environment_info,
         "caveats": caveats,
     }
+
+
+def _digits(labels) -> str:
+    """Labels as one digit each: compact, and diffable between results."""
+    return "".join(map(str, np.asarray(labels).tolist()))
 
 
 def _provided(kind: str, plugins, name: str) -> dict:

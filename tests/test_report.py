@@ -96,3 +96,60 @@ def test_report_on_empty_folder_says_what_to_run(tmp_path):
     assert outcome.exit_code != 0
     assert "simbench run" in outcome.output
     assert "Traceback" not in outcome.output
+
+
+def _seeded(preset, seed, accuracy, history):
+    result = _result(preset, "adam_5e-5", True, accuracy, 1_000_000, 100.0)
+    result["config"]["seed"] = seed
+    result["cell_id"] += f"-{seed}"
+    result["history"] = [{"epoch": i + 1, "val_accuracy": v, "seconds": 10.0}
+                         for i, v in enumerate(history)]
+    return result
+
+
+def test_seeds_are_pooled_with_an_interval_and_shared_ranks():
+    from simbench import leaderboard
+
+    board = leaderboard.build([
+        _seeded("a", 0, 0.80, [0.6, 0.81]), _seeded("a", 1, 0.82, [0.7, 0.83]),
+        _seeded("b", 0, 0.79, [0.5, 0.6]), _seeded("b", 1, 0.83, [0.6, 0.82]),
+        _seeded("c", 0, 0.50, [0.5]), _seeded("c", 1, 0.50, [0.5]),
+    ], target=0.8)
+    rows = {row["preset"]: row for row in board["rows"]}
+    assert rows["a"]["seeds"] == 2 and rows["a"]["seed_list"] == [0, 1]
+    assert rows["a"]["test_accuracy"] == pytest.approx(0.81)
+    low, high = rows["a"]["test_interval"]
+    assert low < 0.81 < high
+    # a and b overlap: same rank; c is below both intervals.
+    assert rows["a"]["rank"] == rows["b"]["rank"] == 1
+    assert rows["c"]["rank"] == 3
+    # Time to 80 % validation accuracy: a reaches it in epoch 2 on both seeds,
+    # b only on one seed, c never.
+    assert rows["a"]["time_to_accuracy_s"] == pytest.approx(20.0)
+    assert rows["b"]["time_to_accuracy_s"] is None
+    assert rows["c"]["time_to_accuracy_s"] is None
+
+
+def test_pareto_frontier_marks_undominated_rows():
+    from simbench import leaderboard
+
+    fast = _result("fast", "r", True, 0.70, 1, 10.0)  # fastest, least accurate
+    best = _result("best", "r", True, 0.90, 1, 100.0)  # most accurate
+    dominated = _result("slow", "r", True, 0.60, 1, 200.0)
+    rows = {r["preset"]: r for r in leaderboard.build([fast, best, dominated])["rows"]}
+    assert rows["fast"]["pareto"] == "train"
+    assert rows["best"]["pareto"] == "train+infer"
+    assert rows["slow"]["pareto"] == ""
+
+
+def test_html_report_and_plots_from_stored_results(stored, tmp_path):
+    target = tmp_path / "out" / "report.html"
+    outcome = _report(stored, "--format", "html", "--output", str(target),
+                      "--time-to-accuracy", "0.5")
+    assert outcome.exit_code == 0, outcome.output
+    page = target.read_text()
+    assert page.count("data:image/png;base64,") == 4
+    assert "minilm_l6_h384_uncased" in page and "<table>" in page
+    for name in ("accuracy_vs_train_speed", "validation_curves", "step_times"):
+        png = target.parent / f"{name}.png"
+        assert png.read_bytes()[:4] == b"\x89PNG"

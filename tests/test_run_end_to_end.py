@@ -174,4 +174,7 @@ def test_result_predictions_are_label_digits(finished_run):
     out, _ = finished_run
     result = results.load_result(results.result_files(out)[0])
     digits = np.array(list(result["predictions"]["test"]), dtype=int)
-    assert set(digits.tolist()) <= {0, 1, 2}
+    labels = np.array(list(result["predictions"]["test_labels"]), dtype=int)
+    assert set(digits.tolist()) <= {0, 1, 2} and len(labels) == len(digits)
+    assert (digits == labels).mean() == pytest.approx(
+        result["metrics"]["test_accuracy"])
