@@ -24,6 +24,7 @@ def _result(preset, recipe, pretrained, accuracy, total_params, step_ms):
         "preset": {"name": preset, "pretrained": pretrained},
         "recipe": {"name": recipe},
         "params": {"total": total_params},
+        "dataset": {"splits": {"test": {"n_selected": 9824}}},
         "metrics": {"test_accuracy": accuracy, "val_accuracy": accuracy + 0.01,
                     "train_samples_per_s": 16000 / step_ms,
                     "infer_samples_per_s": 300.25, "peak_host_mib": 2048.0},
