@@ -10,6 +10,7 @@ import importlib.util
 import json
 import logging
 import os
+import signal
 import sys
 
 import click
@@ -133,17 +134,20 @@ def _set_backend(backend: str) -> None:
               "results move to superseded/).")
 @click.option("--save-models", is_flag=True,
               help="Save each fine-tuned model as .keras under OUTPUT/models.")
+@click.option("--in-process", is_flag=True,
+              help="Run cells in this process instead of one worker process "
+              "each: starts faster, but a crashing cell stops the suite.")
 @click.option("-q", "--quiet", "quiet", is_flag=True, help="Less output.")
 @click.option("-v", "--verbose", "verbose", is_flag=True, help="More output.")
 @_user_errors
 def run_command(presets, recipes, seeds, dataset, data_dir, train_fraction,
                 epochs, batch_size, limit, backend, output, force, save_models,
-                quiet, verbose):
+                in_process, quiet, verbose):
     """Fine-tune every preset x recipe x seed and store one result each."""
     _setup_logging(-1 if quiet else (1 if verbose else 0))
     _set_backend(backend)
     from simbench.cell import Cell
-    from simbench.runner import run_suite
+    from simbench.suite import Interrupted, run_suite
 
     plugins = _plugins()
     plugins.datasets.get(dataset)
@@ -157,22 +161,43 @@ def run_command(presets, recipes, seeds, dataset, data_dir, train_fraction,
              for preset in presets or DEFAULT_PRESETS
              for recipe in chosen for seed in seeds or (0,)]
     keras_verbose = 0 if quiet else (1 if sys.stderr.isatty() else 2)
+    if quiet:
+        os.environ["SIMBENCH_LOG_LEVEL"] = "WARNING"  # workers inherit it
     counts = {"ok": 0, "failed": 0, "skipped": 0}
     stdout = click.get_text_stream("stdout")
-    with contextlib.redirect_stdout(sys.stderr):  # Keras prints progress
-        outcomes = run_suite(plugins, cells, output, data_dir=data_dir,
-                             backend=backend, force=force,
-                             save_models=save_models, verbose=keras_verbose)
-        for index, outcome in enumerate(outcomes, start=1):
-            counts[outcome.status] += 1
-            line = _summary_line(index, len(cells), outcome)
-            click.echo(line, file=stdout)
-            stdout.flush()
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # Keras prints progress
+            outcomes = run_suite(plugins, cells, output, data_dir=data_dir,
+                                 backend=backend, force=force,
+                                 save_models=save_models, verbose=keras_verbose,
+                                 isolate=not in_process, echo=_echo_stderr)
+            for index, outcome in enumerate(outcomes, start=1):
+                counts[outcome.status] += 1
+                click.echo(_summary_line(index, len(cells), outcome), file=stdout)
+                stdout.flush()
+    except (KeyboardInterrupt, Interrupted):
+        click.echo(f"Interrupted: the cell in progress was abandoned; "
+                   f"{counts['ok']} finished this time and every earlier result "
+                   f"are kept in {output}. Run the same command again to "
+                   "finish the rest.", err=True)
+        sys.exit(130)
     click.echo(f"{counts['ok']} ok, {counts['failed']} failed, "
                f"{counts['skipped']} skipped. Results in {output}; "
                f"see 'simbench report {output}'.")
     if counts["failed"]:
         sys.exit(1)
+
+
+def _interrupt(signum, frame):
+    from simbench.suite import Interrupted
+
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def _echo_stderr(text: str) -> None:
+    sys.stderr.write(text)
+    sys.stderr.flush()
 
 
 def _summary_line(index: int, total: int, outcome) -> str:
@@ -182,8 +207,9 @@ def _summary_line(index: int, total: int, outcome) -> str:
     if outcome.status == "failed":
         return f"{head} ({outcome.result.get('error')}) -> {outcome.path}"
     if metrics.get("test_accuracy") is not None:
-        head += (f", test acc {100 * metrics['test_accuracy']:.2f}%, train "
-                 f"{metrics['train_samples_per_s'] or 0:.1f} pairs/s")
+        head += f", test acc {100 * metrics['test_accuracy']:.2f}%"
+        if metrics.get("train_samples_per_s"):
+            head += f", train {metrics['train_samples_per_s']:.1f} pairs/s"
     if outcome.status == "ok":
         head += f", {outcome.seconds:.0f}s"
     return f"{head} -> {outcome.path}"

@@ -3,12 +3,15 @@
 Plugins come from the `simbench` entry-point group, built-ins included.
 `SIMBENCH_LOAD_PLUGINS` (comma-separated entry-point names) pins exactly which
 ones load, which makes a benchmark run reproducible; set it to an empty string
-to load none.
+to load none. `SIMBENCH_PLUGINS` names modules (or `module:Class`) to load as
+plugins as well, without installing them.
 """
 
 import dataclasses
+import importlib
 import logging
 import os
+import types
 from importlib import metadata
 from typing import Iterable, List, Optional
 
@@ -21,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "simbench"
 LOAD_ENV = "SIMBENCH_LOAD_PLUGINS"
+EXTRA_ENV = "SIMBENCH_PLUGINS"
 
 
 @dataclasses.dataclass
@@ -33,6 +37,7 @@ class PluginInfo:
     version: Optional[str] = None
     status: str = "loaded"  # "loaded" or "failed"
     error: Optional[str] = None
+    origin: str = "entry point"  # or "SIMBENCH_PLUGINS", or "given" in code
 
 
 class Plugins:
@@ -43,9 +48,11 @@ class Plugins:
         infos: list of PluginInfo. One per plugin, failed ones included.
     """
 
-    def __init__(self, pm: pluggy.PluginManager, infos: List[PluginInfo]):
+    def __init__(self, pm: pluggy.PluginManager, infos: List[PluginInfo],
+                 entry_points: bool = True):
         self.pm = pm
         self.infos = infos
+        self.entry_points = entry_points
         self.presets = Registry("preset", "simbench list presets")
         self.recipes = Registry("recipe", "simbench list recipes")
         self.datasets = Registry("dataset", "simbench list datasets")
@@ -83,6 +90,68 @@ class Plugins:
 
     def update_run_metadata(self, metadata_: dict) -> None:
         self.pm.hook.simbench_update_run_metadata(metadata=metadata_)
+
+    def spec(self) -> Optional[dict]:
+        """How another process rebuilds these plugins (`from_spec`), or None
+        when a plugin cannot be imported by name there."""
+        # Entry points and SIMBENCH_PLUGINS load again by themselves there.
+        loaded = {info.name for info in self.infos if info.origin != "given"}
+        extra = []
+        for name, plugin in self.pm.list_name_plugin():
+            if self.entry_points and name in loaded:
+                continue
+            reference = import_reference(plugin)
+            if reference is None:
+                return None
+            extra.append(reference)
+        return {"entry_points": self.entry_points, "extra": extra}
+
+
+def import_reference(plugin) -> Optional[str]:
+    """"module" for a module plugin, "module:Class" for an instance whose
+    class takes no arguments; None when neither can be imported."""
+    if isinstance(plugin, types.ModuleType):
+        return plugin.__name__
+    cls = type(plugin)
+    if "<locals>" in cls.__qualname__ or cls.__module__ == "__main__":
+        return None
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def import_plugin(reference: str):
+    """The plugin a reference names: a module, or an instance of a class."""
+    module_name, _, qualname = reference.partition(":")
+    plugin = importlib.import_module(module_name)
+    if qualname:
+        for part in qualname.split("."):
+            plugin = getattr(plugin, part)
+        plugin = plugin()
+    return plugin
+
+
+def from_spec(spec: dict) -> Plugins:
+    """The inverse of `Plugins.spec`, run in a worker process."""
+    extra = [import_plugin(reference) for reference in spec["extra"]]
+    return load_plugins(extra=extra, entry_points=spec["entry_points"])
+
+
+def _load_from_environment(pm: pluggy.PluginManager) -> List[PluginInfo]:
+    """Plugins named in SIMBENCH_PLUGINS ("module" or "module:Class", comma
+    separated), like pytest's -p: a plugin in development, not installed."""
+    infos = []
+    for reference in os.environ.get(EXTRA_ENV, "").split(","):
+        reference = reference.strip()
+        if not reference:
+            continue
+        info = PluginInfo(name=reference, module=reference, origin=EXTRA_ENV)
+        try:
+            pm.register(import_plugin(reference), name=reference)
+        except Exception as error:  # reported like a broken entry point
+            info.status = "failed"
+            info.error = f"{type(error).__name__}: {error}"
+            logger.warning("Plugin '%s' failed to load: %s", reference, info.error)
+        infos.append(info)
+    return infos
 
 
 def _allowed_names() -> Optional[set]:
@@ -126,10 +195,12 @@ def load_plugins(extra: Iterable = (), entry_points: bool = True) -> Plugins:
     """
     pm = pluggy.PluginManager("simbench")
     pm.add_hookspecs(hookspecs)
-    infos = _load_entry_points(pm) if entry_points else []
+    infos = []
+    if entry_points:
+        infos = _load_entry_points(pm) + _load_from_environment(pm)
     for plugin in extra:
         name = getattr(plugin, "__name__", None) or type(plugin).__name__
         pm.register(plugin, name=name)
-        infos.append(PluginInfo(name=name, module=name))
+        infos.append(PluginInfo(name=name, module=name, origin="given"))
     pm.check_pending()
-    return Plugins(pm, infos)
+    return Plugins(pm, infos, entry_points=entry_points)

@@ -133,11 +133,12 @@ def load_result(path) -> dict:
 
 def result_files(results_dir) -> List[Path]:
     root = Path(results_dir)
-    return sorted(
-        p for p in root.rglob("*.json")
-        if SUPERSEDED_DIR not in p.relative_to(root).parts
-        and not p.name.startswith(".")
-    )
+    def wanted(path: Path) -> bool:
+        parts = path.relative_to(root).parts  # hidden: temp files and locks
+        return SUPERSEDED_DIR not in parts and not any(
+            part.startswith(".") for part in parts)
+
+    return sorted(p for p in root.rglob("*.json") if wanted(p))
 
 
 def load_results(results_dir) -> Tuple[List[dict], List[str]]:

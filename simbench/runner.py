@@ -1,6 +1,5 @@
 """Fine-tune one cell and measure it; run a suite of cells."""
 
-import dataclasses
 import datetime
 import logging
 import math
@@ -8,30 +7,18 @@ import os
 import time
 import traceback
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
 
 from simbench import __version__, batching, environment, memory, results
 from simbench.cell import Cell
-from simbench.errors import PresetUnavailableError, SimbenchError
 from simbench.timing import StepRecord, Stopwatch
 
 logger = logging.getLogger(__name__)
 
 EVAL_BATCH_SIZE = 64
 PROBE_LENGTH = 256  # pairs longer than this are counted as truncated
-
-
-@dataclasses.dataclass
-class Outcome:
-    """What happened to one cell of a suite."""
-
-    cell: Cell
-    status: str  # "ok", "failed" or "skipped"
-    path: Optional[Path]
-    result: Optional[dict]
-    seconds: float = 0.0
 
 
 class SplitCache:
@@ -300,10 +287,10 @@ def run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
 
     last = history[-1] if history else {}
     caveats = _caveats(cell, preset, selected)
-    status = "ok"
-    error = None
+    status, error, failure = "ok", None, None
     if _diverged(history):
-        status, error = "failed", "diverged: the training loss became NaN or inf"
+        status, failure = "failed", "diverged"
+        error = "diverged: the training loss became NaN or inf; training stopped"
     train_timing = record.to_dict()
     environment_info = environment.capture(backend)
     environment_info["machine"]["load_average_1m_at_start"] = load_at_start
@@ -317,6 +304,7 @@ def run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
         "status": status,
         "error": error,
+        "failure": failure,
         "config": cell.config(),
         "preset": {**preset.to_dict(), **_provided("preset", plugins,
                                                    cell.preset)},
@@ -396,49 +384,27 @@ def save_model(loaded, sequence_length: int, path: Path) -> Path:
     return path
 
 
-def run_suite(plugins, cells: List[Cell], output_dir, data_dir=None,
-              backend: str = "jax", force: bool = False, save_models=False,
-              verbose: int = 2) -> Iterator[Outcome]:
-    """Run each cell not already finished in `output_dir`, writing its
-    result as soon as it ends. Yields one `Outcome` per cell."""
-    output_dir = Path(output_dir)
-    _check_writable(output_dir)
-    environment.git_info()  # the code this process loaded, read up front
-    splits = SplitCache(plugins, data_dir)
-    run_id = results.new_run_id()
-    model_dir = output_dir / "models" if save_models else None
-    for cell in cells:
-        path = results.result_path(output_dir, cell.cell_id)
-        if path.exists() and not force:
-            try:
-                previous = results.load_result(path)
-            except SimbenchError:
-                previous = None
-            if previous and previous["status"] == "ok":
-                yield Outcome(cell, "skipped", path, previous)
-                continue
-        start = time.perf_counter()
-        try:
-            result = run_cell(plugins, cell, splits, backend, run_id,
-                              model_dir=model_dir, verbose=verbose)
-        except PresetUnavailableError as error:
-            # Other presets of the suite may still load: record and go on.
-            logger.error("Cell %s failed: %s", cell.cell_id, error)
-            result = _failed_result(cell, run_id, backend, error)
-        except SimbenchError:
-            raise
-        except Exception as error:  # one broken cell must not stop the suite
-            logger.error("Cell %s failed:\n%s", cell.cell_id,
-                         traceback.format_exc())
-            result = _failed_result(cell, run_id, backend, error)
-        if path.exists():
-            results.supersede(path)
-        results.write_result(path, result)
-        yield Outcome(cell, result["status"], path, result,
-                      time.perf_counter() - start)
+def cell_function():
+    """`run_cell`, or the function named by SIMBENCH_CELL_FUNCTION
+    ("module:function", same signature). The suite's tests use that to
+    exercise process isolation, locking and resumption with fake cells that
+    take a fraction of a second."""
+    name = os.environ.get("SIMBENCH_CELL_FUNCTION")
+    if not name:
+        return run_cell
+    import importlib
+
+    module, _, function = name.partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
-def _failed_result(cell: Cell, run_id: str, backend: str, error) -> dict:
+def failed_result(cell: Cell, run_id: str, backend: str, error,
+                  failure: str = "exception", log_tail: str = None) -> dict:
+    """The result of a cell that did not finish: why, and the log's end."""
+    if log_tail is None:
+        log_tail = traceback.format_exc()
+        log_tail = "" if log_tail.startswith("NoneType: None") else log_tail
+    message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
     return {
         "schema_version": results.SCHEMA_VERSION,
         "simbench_version": __version__,
@@ -447,8 +413,9 @@ def _failed_result(cell: Cell, run_id: str, backend: str, error) -> dict:
         "config_hash": cell.config_hash(),
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
         "status": "failed",
-        "error": f"{type(error).__name__}: {error}",
-        "log_tail": traceback.format_exc()[-4000:],
+        "error": message,
+        "failure": failure,
+        "log_tail": log_tail[-4000:],
         "config": cell.config(),
         "preset": {"name": cell.preset},
         "recipe": cell.recipe.to_dict(),
@@ -456,16 +423,3 @@ def _failed_result(cell: Cell, run_id: str, backend: str, error) -> dict:
         "environment": environment.capture(backend),
         "caveats": [],
     }
-
-
-def _check_writable(output_dir: Path) -> None:
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        probe = output_dir / f".write-test-{os.getpid()}"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as error:
-        raise SimbenchError(
-            f"Cannot write results to '{output_dir}' ({error.strerror}). Pass "
-            "--output with a folder you can write to."
-        ) from None
