@@ -10,6 +10,10 @@ Layout of a result (schema_version 1); every key is always present:
     created_at       str   ISO 8601, UTC
     status           str   "ok" or "failed"
     error            str|null  why a cell failed
+    failure          str|null  "exception", "crashed" (the worker died: a
+                           signal such as the OOM killer's SIGKILL) or
+                           "diverged" (NaN/inf loss; training stopped)
+    log_tail         str   failed cells only: the end of the cell's log
     config           dict  benchmark name/version, preset, recipe, dataset,
                            data_source, seed, limit (see `simbench.cell`)
     preset           dict  name, source, architecture, pretrained,
@@ -24,7 +28,8 @@ Layout of a result (schema_version 1); every key is always present:
                            train_samples_per_s, infer_samples_per_s,
                            peak_host_mib, peak_device_mib (null on CPU)
     timing           dict  train: step_ms {n, median, mean, p10, p90, iqr,
-                           min, max}, warmup_steps, warmup_ms_total,
+                           min, max}, steps (all run), warmup_steps,
+                           warmup_ms_total,
                            samples_ms (steady-state step times);
                            infer: batch_size, seconds, samples,
                            samples_ms (time of each test batch, in the

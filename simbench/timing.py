@@ -61,6 +61,7 @@ class StepRecord:
     def to_dict(self) -> dict:
         return {
             "step_ms": summarize(self.steady()),
+            "steps": len(self.ms),
             "warmup_steps": int(sum(self.warmup)),
             "warmup_ms_total": float(
                 sum(ms for ms, w in zip(self.ms, self.warmup) if w)

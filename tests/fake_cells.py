@@ -9,10 +9,12 @@ import signal
 import time
 
 from simbench import results
+from simbench.errors import PresetUnavailableError
 from simbench.hookspecs import hookimpl
 from simbench.presets import Preset
 
-PRESETS = [f"fake_{i}" for i in range(8)] + ["fake_crash", "fake_raise"]
+PRESETS = [f"fake_{i}" for i in range(8)] + ["fake_crash", "fake_raise",
+                                             "fake_offline"]
 
 
 def _never_loaded(num_classes):
@@ -43,6 +45,10 @@ def run_fake_cell(plugins, cell, splits, backend, run_id, model_dir=None,
         os.kill(os.getpid(), signal.SIGKILL)  # what the OOM killer does
     if cell.preset == "fake_raise":
         raise RuntimeError("fake cell blew up")
+    if cell.preset == "fake_offline":
+        raise PresetUnavailableError("Could not load KerasHub preset "
+                                     "'fake_offline': no internet. Pass a local "
+                                     "folder instead: --preset /path/to/folder")
     _log("end", cell)
     return {
         "schema_version": results.SCHEMA_VERSION, "run_id": run_id,

@@ -17,7 +17,7 @@ from simbench import results
 
 TESTS = Path(__file__).parent
 SIMBENCH = [sys.executable, "-c", "from simbench.cli import main; main()"]
-GOOD = [p for p in PRESETS if p not in ("fake_crash", "fake_raise")]
+GOOD = [p for p in PRESETS if p.split("_")[1].isdigit()]
 
 
 def _env(tmp_path, seconds="0.2"):
@@ -87,9 +87,10 @@ def _alive(pid):
 
 def test_crashing_and_raising_cells_are_recorded_and_the_suite_goes_on(tmp_path):
     out = tmp_path / "out"
-    done = _run(tmp_path, out, ["fake_0", "fake_crash", "fake_raise", "fake_1"])
+    done = _run(tmp_path, out, ["fake_0", "fake_crash", "fake_raise",
+                                "fake_offline", "fake_1"])
     assert done.returncode == 1, done.stderr
-    assert "2 ok, 2 failed" in done.stdout
+    assert "2 ok, 3 failed" in done.stdout
     found = {r["preset"]["name"]: r for r in
              (results.load_result(p) for p in results.result_files(out))}
     crash, raised = found["fake_crash"], found["fake_raise"]
@@ -99,6 +100,8 @@ def test_crashing_and_raising_cells_are_recorded_and_the_suite_goes_on(tmp_path)
     assert raised["failure"] == "exception"
     assert "fake cell blew up" in raised["error"]
     assert "Traceback" in raised["log_tail"]
+    offline = found["fake_offline"]
+    assert "--preset /path/to/folder" in offline["error"]
     assert found["fake_0"]["environment"]["pid"] != found["fake_1"]["environment"]["pid"]
 
 
