@@ -22,7 +22,8 @@ Layout of a result (schema_version 1); every key is always present:
     dataset          dict  name, labels, pair_order, plugin and `splits`:
                            {split: source, n_original, n_used, dropped,
                            n_selected, truncated}
-    sequence         dict  policy, max_length, bucket_width, probe_length
+    sequence         dict  policy, max_length, bucket_width, probe_length,
+                           token_cache {dir, hits, misses}
     params           dict  total, trainable, backbone, embedding
     metrics          dict  test_accuracy, test_loss, val_accuracy, val_loss,
                            train_samples_per_s, infer_samples_per_s,

@@ -14,6 +14,7 @@ import numpy as np
 from simbench import __version__, batching, environment, memory, results
 from simbench.cell import Cell
 from simbench.timing import StepRecord, Stopwatch
+from simbench.token_cache import TokenCache
 
 logger = logging.getLogger(__name__)
 
@@ -42,16 +43,19 @@ def _ordered(split, pair_order):
     return texts[pair_order[0]], texts[pair_order[1]]
 
 
-def _encode_all(loaded, splits: dict, pair_order, recipe) -> tuple:
-    """Tokenize every split once; pick the sequence length from train."""
+def _encode_all(loaded, splits: dict, pair_order, recipe,
+                cache: Optional[TokenCache] = None) -> tuple:
+    """Tokenize every split once (or read it from the token cache); pick the
+    sequence length from train."""
+    cache = cache or TokenCache(directory=None)
     probe = min(loaded.max_sequence_length,
                 max(PROBE_LENGTH, recipe.sequence_length or 0))
-    encoded = {
-        name: batching.encode_pairs(loaded.preprocessor,
-                                    *_ordered(split, pair_order),
-                                    split.labels, probe)
-        for name, split in splits.items()
-    }
+
+    def encode(split, length):
+        return cache.encode(loaded.preprocessor, *_ordered(split, pair_order),
+                            split.labels, length)
+
+    encoded = {name: encode(split, probe) for name, split in splits.items()}
     length = batching.choose_sequence_length(
         encoded["train"].lengths, recipe.sequence_length, probe
     )
@@ -60,17 +64,15 @@ def _encode_all(loaded, splits: dict, pair_order, recipe) -> tuple:
         if length == probe:  # a pair filling the probe may have been cut
             over = int((encoded[name].lengths >= probe).sum())
         if over and length < probe:
-            encoded[name] = batching.encode_pairs(
-                loaded.preprocessor, *_ordered(split, pair_order),
-                split.labels, length,
-            )
+            encoded[name] = encode(split, length)
         else:
             encoded[name] = batching.clip(encoded[name], length)
         encoded[name].truncated = over
     policy = ("fixed by recipe" if recipe.sequence_length
               else "99.9th percentile of train pair lengths")
     sequence = {"policy": policy, "max_length": length, "probe_length": probe,
-                "bucket_width": batching.BUCKET_WIDTH}
+                "bucket_width": batching.BUCKET_WIDTH,
+                "token_cache": cache.to_dict()}
     return encoded, sequence
 
 
@@ -253,7 +255,7 @@ def run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
         loaded = preset.load(len(dataset.labels))
     with watch("tokenize"):
         encoded, sequence = _encode_all(loaded, selected, dataset.pair_order,
-                                        recipe)
+                                        recipe, TokenCache())
 
     train_batches = batching.make_batches(encoded["train"], recipe.batch_size,
                                           shuffle=True, seed=cell.seed)

@@ -6,10 +6,13 @@ import gzip
 import json
 import os
 import re
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Keep the developer's token cache out of the tests (workers inherit this).
+os.environ["SIMBENCH_CACHE_DIR"] = tempfile.mkdtemp(prefix="simbench-tokens-")
 
 import pytest  # noqa: E402
 

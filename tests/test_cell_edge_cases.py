@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import TINY_PRESET, load_tiny
+from conftest import load_tiny
 from simbench import runner
 from simbench.cell import Cell
 from simbench.errors import PresetUnavailableError, SimbenchError
