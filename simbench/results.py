@@ -25,6 +25,10 @@ Layout of a result (schema_version 1); every key is always present:
     sequence         dict  policy, max_length, bucket_width, probe_length,
                            token_cache {dir, hits, misses}
     params           dict  total, trainable, backbone, embedding
+    efficiency       dict|null  method, train_step_gflops_median (model
+                           FLOPs, estimated), achieved_gflops_per_s,
+                           matmul_peak_gflops_per_s (measured in the same
+                           process), fraction_of_peak; see `simbench.flops`
     metrics          dict  test_accuracy, test_loss, val_accuracy, val_loss,
                            train_samples_per_s, infer_samples_per_s,
                            peak_host_mib, peak_device_mib (null on CPU)

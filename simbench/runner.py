@@ -11,7 +11,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from simbench import __version__, batching, environment, memory, results
+from simbench import __version__, batching, environment, flops, memory, results
 from simbench.cell import Cell
 from simbench.timing import StepRecord, Stopwatch
 from simbench.token_cache import TokenCache
@@ -294,16 +294,14 @@ def run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
         status, failure = "failed", "diverged"
         error = "diverged: the training loss became NaN or inf; training stopped"
     train_timing = record.to_dict()
+    params = count_params(loaded.model, loaded.backbone)
+    with watch("measure_peak"):
+        train_efficiency = flops.efficiency(record, params, loaded.backbone)
     environment_info = environment.capture(backend)
     environment_info["machine"]["load_average_1m_at_start"] = load_at_start
     plugins.update_run_metadata(environment_info)
     return {
-        "schema_version": results.SCHEMA_VERSION,
-        "simbench_version": __version__,
-        "run_id": run_id,
-        "cell_id": cell.cell_id,
-        "config_hash": cell.config_hash(),
-        "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        **_identity(cell, run_id),
         "status": status,
         "error": error,
         "failure": failure,
@@ -318,7 +316,8 @@ def run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
                        for name, split in selected.items()},
         },
         "sequence": sequence,
-        "params": count_params(loaded.model, loaded.backbone),
+        "params": params,
+        "efficiency": train_efficiency,
         "metrics": {
             "test_accuracy": test["accuracy"],
             "test_loss": test["loss"],
@@ -386,6 +385,18 @@ def save_model(loaded, sequence_length: int, path: Path) -> Path:
     return path
 
 
+def _identity(cell: Cell, run_id: str) -> dict:
+    """The keys every result starts with (see `simbench.results`)."""
+    return {
+        "schema_version": results.SCHEMA_VERSION,
+        "simbench_version": __version__,
+        "run_id": run_id,
+        "cell_id": cell.cell_id,
+        "config_hash": cell.config_hash(),
+        "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+    }
+
+
 def cell_function():
     """`run_cell`, or the function named by SIMBENCH_CELL_FUNCTION
     ("module:function", same signature). The suite's tests use that to
@@ -408,12 +419,7 @@ def failed_result(cell: Cell, run_id: str, backend: str, error,
         log_tail = "" if log_tail.startswith("NoneType: None") else log_tail
     message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
     return {
-        "schema_version": results.SCHEMA_VERSION,
-        "simbench_version": __version__,
-        "run_id": run_id,
-        "cell_id": cell.cell_id,
-        "config_hash": cell.config_hash(),
-        "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        **_identity(cell, run_id),
         "status": "failed",
         "error": message,
         "failure": failure,
