@@ -5,7 +5,7 @@ SIMBENCH := $(VENV)/bin/simbench
 DATA ?= ../shared/data/snli_1.0
 FULL_OUTPUT ?= results/snli-full-cpu2core
 
-.PHONY: setup demo test bench-full leaderboard benchmarks benchmarks-check
+.PHONY: setup demo test bench-full leaderboard benchmarks benchmarks-check side-by-side
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -43,3 +43,12 @@ benchmarks: setup
 benchmarks-check: setup
 	$(PY) -m pytest benchmarks -p no:cacheprovider --benchmark-compare \
 	  --benchmark-compare-fail=median:10%
+
+# Reference KerasHub pipeline vs simbench vs a plain PyTorch loop, same
+# checkpoint and data (about 15 minutes on 2 CPU cores). torch 2.13.0 is the
+# CPU build this project's machines keep on disk; elsewhere pick your build.
+SIDE_BY_SIDE_OUTPUT ?= benchmarks/results/cpu2core
+side-by-side: setup
+	$(PY) -m pip install -q torch==2.13.0 transformers
+	$(PY) benchmarks/side_by_side.py --pairs 1024 --scaling 4096 \
+	  --data-dir $(DATA) --output $(SIDE_BY_SIDE_OUTPUT)

@@ -53,14 +53,20 @@ class Interrupted(Exception):
     """The suite was stopped by SIGINT or SIGTERM; finished cells are kept."""
 
 
-def _finished(path: Path) -> Optional[dict]:
+def _read(path: Path) -> Optional[dict]:
+    """The result at `path`; None if there is none or it cannot be read."""
     if not path.exists():
         return None
     try:
-        previous = results.load_result(path)
-    except SimbenchError:
+        return results.load_result(path)
+    except SimbenchError as error:
+        logger.warning("Will redo the cell: %s", error)
         return None
-    return previous if previous.get("status") == "ok" else None
+
+
+def _finished(path: Path) -> Optional[dict]:
+    previous = _read(path)
+    return previous if previous and previous.get("status") == "ok" else None
 
 
 def check_writable(output_dir: Path) -> None:
@@ -144,7 +150,9 @@ class Suite:
         if path.exists() and path.stat().st_mtime >= self.started:
             # Written since this suite began: another simbench process ran
             # the cell while we held no lock on it.
-            return Outcome(cell, "skipped", path, results.load_result(path))
+            recent = _read(path)
+            if recent is not None:
+                return Outcome(cell, "skipped", path, recent)
         previous = _finished(path)
         if previous is not None and not (self.force and not waited):
             return Outcome(cell, "skipped", path, previous)
