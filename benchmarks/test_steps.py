@@ -41,3 +41,23 @@ def test_inference(benchmark, loaded):
                                 sequence_length=inputs["token_ids"].shape[1])
     benchmark.pedantic(infer, rounds=20, iterations=1,
                        warmup_rounds=WARMUP_CALLS)
+
+
+def test_batch_assembly(benchmark):
+    """What the input pipeline costs per train step (compare with the step):
+    slicing one length-bucketed batch out of the token arrays."""
+    import numpy as np
+
+    from simbench.batching import EncodedSplit, make_batches
+
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(12, 72, 26_000).astype("int32")
+    mask = np.arange(72)[None, :] < lengths[:, None]
+    split = EncodedSplit(
+        features={"token_ids": rng.integers(0, 30_000, (26_000, 72), "int32"),
+                  "padding_mask": mask,
+                  "segment_ids": np.zeros((26_000, 72), "int32")},
+        lengths=lengths, labels=rng.integers(0, 3, 26_000, "int32"))
+    batches = make_batches(split, BATCH_SIZE, shuffle=True)
+    indices = iter(range(10**9))
+    benchmark(lambda: batches[next(indices) % len(batches)])

@@ -16,6 +16,7 @@ import sys
 import click
 
 from simbench.errors import SimbenchError
+from simbench.recipes import PRECISIONS
 
 logger = logging.getLogger("simbench")
 
@@ -123,6 +124,9 @@ def _set_backend(backend: str) -> None:
               help="Override the recipe's epochs.")
 @click.option("--batch-size", type=int, callback=_positive_int,
               help="Override the recipe's batch size.")
+@click.option("--precision", type=click.Choice(PRECISIONS),
+              help="Override the recipe's Keras dtype policy (mixed_* for "
+              "accelerators).")
 @click.option("--limit", type=int, callback=_positive_int,
               help="At most this many pairs per split (for quick looks; "
               "marked in results).")
@@ -141,8 +145,8 @@ def _set_backend(backend: str) -> None:
 @click.option("-v", "--verbose", "verbose", is_flag=True, help="More output.")
 @_user_errors
 def run_command(presets, recipes, seeds, dataset, data_dir, train_fraction,
-                epochs, batch_size, limit, backend, output, force, save_models,
-                in_process, quiet, verbose):
+                epochs, batch_size, precision, limit, backend, output, force,
+                save_models, in_process, quiet, verbose):
     """Fine-tune every preset x recipe x seed and store one result each."""
     _setup_logging(-1 if quiet else (1 if verbose else 0))
     _set_backend(backend)
@@ -152,7 +156,8 @@ def run_command(presets, recipes, seeds, dataset, data_dir, train_fraction,
     plugins = _plugins()
     plugins.datasets.get(dataset)
     chosen = [plugins.recipes.get(name).with_overrides(
-        train_fraction=train_fraction, epochs=epochs, batch_size=batch_size)
+        train_fraction=train_fraction, epochs=epochs, batch_size=batch_size,
+        precision=precision)
         for name in recipes or DEFAULT_RECIPES]
     for name in presets or DEFAULT_PRESETS:
         plugins.get_preset(name)  # unknown names fail before any work
@@ -253,7 +258,8 @@ def _list_row(kind: str, entry: dict) -> dict:
         return {"name": entry["name"], "optimizer": entry["optimizer"],
                 "lr": entry["learning_rate"], "schedule": entry["schedule"],
                 "epochs": entry["epochs"], "batch": entry["batch_size"],
-                "train frac": entry["train_fraction"], "plugin": entry["plugin"]}
+                "train frac": entry["train_fraction"],
+                "precision": entry["precision"], "plugin": entry["plugin"]}
     return {"name": entry["name"], "labels": ", ".join(entry["labels"]),
             "plugin": entry["plugin"], "description": entry["description"]}
 

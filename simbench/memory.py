@@ -4,6 +4,16 @@ import resource
 import sys
 from typing import Optional
 
+_cells_started = 0
+
+
+def start_cell() -> int:
+    """Count a cell starting in this process; returns how many started
+    before it (their memory is in this process's peak too)."""
+    global _cells_started
+    _cells_started += 1
+    return _cells_started - 1
+
 
 def peak_host_mib() -> float:
     """Peak resident set size of this process so far, in MiB."""

@@ -8,6 +8,10 @@ from simbench.errors import SimbenchError
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "task_default")
 SCHEDULES = ("constant", "warmup_linear")
+# Keras dtype policies: variables stay float32 in the mixed ones, the
+# compute runs in 16 bits. mixed_float16 also scales the loss (Keras wraps the
+# optimizer itself).
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +34,9 @@ class Recipe:
         sequence_length: int or None. Fixed maximum pair length in tokens;
             None picks the 99.9th percentile of the train pairs, capped at
             what the backbone accepts.
+        precision: str. Keras dtype policy for the cell: "float32", or
+            "mixed_bfloat16" / "mixed_float16" for accelerators with fast
+            16-bit matrix units (on a CPU they are usually slower).
         description: str. One line for `simbench list`.
     """
 
@@ -43,6 +50,7 @@ class Recipe:
     batch_size: int = 16
     train_fraction: float = 0.2
     sequence_length: Optional[int] = None
+    precision: str = "float32"
     description: str = ""
 
     def __post_init__(self):
@@ -70,6 +78,8 @@ class Recipe:
             fail("learning_rate", "a positive number")
         if not (0.0 <= self.warmup_fraction < 1.0):
             fail("warmup_fraction", "in [0, 1)")
+        if self.precision not in PRECISIONS:
+            fail("precision", "one of " + ", ".join(PRECISIONS))
         if self.sequence_length is not None and self.sequence_length < 8:
             fail("sequence_length", "None or at least 8")
 

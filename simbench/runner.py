@@ -231,6 +231,28 @@ def run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
     """Fine-tune `cell` and return its result (see `simbench.results`)."""
     import keras
 
+    earlier_cells = memory.start_cell()
+    previous_policy = keras.config.dtype_policy()
+    try:
+        # Set before the preset loads: its layers take the global policy.
+        keras.config.set_dtype_policy(cell.recipe.precision)
+        result = _run_cell(plugins, cell, splits, backend, run_id, model_dir,
+                           verbose)
+    finally:
+        keras.config.set_dtype_policy(previous_policy)
+    if earlier_cells:
+        # Limitation: only a process per cell isolates peak host memory;
+        # `--in-process` suites carry the earlier cells' peak along.
+        result["caveats"].append(
+            f"peak_host_mib is the process peak: {earlier_cells} cell(s) ran "
+            "before this one in the same process")
+    return result
+
+
+def _run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
+              run_id: str, model_dir: Optional[Path], verbose: int) -> dict:
+    import keras
+
     watch = Stopwatch()
     load_at_start = environment.load_average()
     recipe = cell.recipe
@@ -288,7 +310,7 @@ def run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
                                     Path(model_dir) / f"{cell.cell_id}.keras")
 
     last = history[-1] if history else {}
-    caveats = _caveats(cell, preset, selected)
+    caveats = _caveats(cell, preset, selected, environment.accelerator(backend))
     status, error, failure = "ok", None, None
     if _diverged(history):
         status, failure = "failed", "diverged"
@@ -356,8 +378,15 @@ def _provided(kind: str, plugins, name: str) -> dict:
     return {"plugin": info["plugin"], "plugin_version": info["version"]}
 
 
-def _caveats(cell: Cell, preset, selected: dict) -> List[str]:
+def _caveats(cell: Cell, preset, selected: dict,
+             accelerator: Optional[str]) -> List[str]:
     notes = []
+    if cell.recipe.precision != "float32":
+        notes.append(f"{cell.recipe.precision}: 16-bit compute, float32 "
+                     "variables; accuracy may differ from float32 runs")
+        if accelerator is None:
+            notes.append(f"{cell.recipe.precision} on a CPU: most CPUs have no "
+                         "fast 16-bit matrix units, so this is usually slower")
     if not preset.pretrained:
         notes.append("not pretrained: random initial weights")
     if cell.limit is not None:
@@ -367,10 +396,6 @@ def _caveats(cell: Cell, preset, selected: dict) -> List[str]:
     if train.get("n_original", 0) < 100_000 and cell.data_source == "local":
         notes.append(f"train split has {train['n_original']} rows: a subset of "
                      "the official 550,152")
-    # Limitation: cells share one process, so peak host memory includes the
-    # cells run before this one; only a process per cell would isolate it.
-    notes.append("peak_host_mib is the process peak, cells run before this one "
-                 "in the same process included")
     return notes
 
 

@@ -55,3 +55,18 @@ def test_sequence_length_from_percentile_is_capped():
     assert batching.choose_sequence_length(lengths, None, 512) == 16
     assert batching.choose_sequence_length(lengths, 128, 512) == 128
     assert batching.choose_sequence_length(lengths, 1024, 512) == 512
+
+
+def test_prefetched_batches_match_batches_cut_directly():
+    split = _split(np.random.default_rng(1).integers(2, 60, size=90))
+    batches = batching.make_batches(split, 8, shuffle=True, seed=5)
+    for epoch in range(2):
+        plan = [rows.copy() for rows in batches.batches]
+        for index in list(range(len(batches))) + [3, 2, 3]:  # also out of order
+            x, y = batches[index]
+            assert y.tolist() == split.labels[plan[index]].tolist(), (
+                f"epoch {epoch}, batch {index}: a prefetched batch from the "
+                "wrong slot or the previous epoch's plan")
+            assert x["token_ids"].shape[1] == batches.batch_length(index)
+        batches.on_epoch_end()
+    assert batches._pending is None or batches._pending[0][0] == 2

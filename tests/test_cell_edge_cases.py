@@ -88,3 +88,33 @@ def test_offline_hub_preset_says_how_to_pass_a_folder(monkeypatch):
     message = str(raised.value)
     assert "bert_tiny_en_uncased" in message and "internet" in message
     assert "--preset /path/to/folder" in message
+
+
+def test_mixed_precision_recipe_computes_in_bfloat16(plugins, snli_dir):
+    import keras
+
+    seen = {}
+
+    def load_and_watch(num_classes):
+        loaded = load_tiny(num_classes)
+        seen["compute"] = loaded.backbone.compute_dtype
+        seen["variables"] = loaded.backbone.variable_dtype
+        return loaded
+
+    plugins.presets.register(Preset(name="watched_tiny", source="in-code",
+                                    architecture="bert", pretrained=False,
+                                    load=load_and_watch), plugin="test")
+    recipe = plugins.recipes.get("adam_5e-5_bf16").with_overrides(
+        train_fraction=1.0, batch_size=8)
+    cell = Cell("watched_tiny", recipe, "snli", 0, "local", limit=48)
+    splits = runner.SplitCache(plugins, snli_dir)
+    result = runner.run_cell(plugins, cell, splits, "jax", "run", verbose=0)
+    assert result["status"] == "ok", result["error"]
+    assert seen == {"compute": "bfloat16", "variables": "float32"}, seen
+    assert result["recipe"]["precision"] == "mixed_bfloat16"
+    assert any("mixed_bfloat16 on a CPU" in c for c in result["caveats"])
+    assert keras.config.dtype_policy().name == "float32", \
+        "the global policy must be restored after the cell"
+    # A second cell in this process says its memory peak is shared.
+    again = runner.run_cell(plugins, cell, splits, "jax", "run", verbose=0)
+    assert any("cell(s) ran before this one" in c for c in again["caveats"])

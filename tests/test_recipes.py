@@ -11,7 +11,8 @@ from simbench.schedules import WarmupLinearDecay
     "field, value",
     [("epochs", 0), ("epochs", -1), ("train_fraction", 0.0),
      ("train_fraction", 1.5), ("batch_size", 0), ("learning_rate", -1e-5),
-     ("optimizer", "adagrad"), ("warmup_fraction", 1.0)],
+     ("optimizer", "adagrad"), ("warmup_fraction", 1.0),
+     ("precision", "float8")],
     ids=lambda v: str(v),
 )
 def test_invalid_recipe_values_are_rejected(field, value):

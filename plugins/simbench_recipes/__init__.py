@@ -27,6 +27,14 @@ RECIPES = (
         description="AdamW, linear warm-up over 20% of steps to 1e-4, "
         "then linear decay to 0; 3 epochs",
     ),
+    Recipe(
+        name="adam_5e-5_bf16",
+        optimizer="adam",
+        learning_rate=5e-5,
+        precision="mixed_bfloat16",
+        description="adam_5e-5 in mixed bfloat16 (float32 variables); for "
+        "GPUs and TPUs",
+    ),
 )
 
 
