@@ -35,13 +35,26 @@ bench-full: setup
 leaderboard:
 	$(SIMBENCH) report $(FULL_OUTPUT) --format md --output results/LEADERBOARD.md
 
-# Step benchmarks; saves a baseline under .benchmarks/<machine id>/.
-benchmarks: setup
-	$(PY) -m pytest benchmarks -p no:cacheprovider --benchmark-autosave
+# Step benchmarks (pytest-benchmark). Baselines are committed, one folder per
+# machine (CPU model and core count), under benchmarks/baselines/.
+BENCH_MACHINE ?= $(shell $(PY) -c 'import os, re; \
+  from simbench.environment import cpu_model; \
+  print(re.sub("[^a-z0-9]+", "-", cpu_model().lower()).strip("-") \
+  + f"-{os.cpu_count()}cores")')
+BENCH_STORAGE = file://benchmarks/baselines/$(BENCH_MACHINE)
 
-# Compare with the latest saved baseline; fails if a median is >10% slower.
+# Save a new baseline for this machine.
+benchmarks: setup
+	$(PY) -m pytest benchmarks -p no:cacheprovider \
+	  --benchmark-storage=$(BENCH_STORAGE) --benchmark-autosave
+
+# Compare with this machine's latest baseline; fails if a median is >10% slower.
 benchmarks-check: setup
-	$(PY) -m pytest benchmarks -p no:cacheprovider --benchmark-compare \
+	@test -d benchmarks/baselines/$(BENCH_MACHINE) || { echo "No baseline \
+	for $(BENCH_MACHINE) under benchmarks/baselines: run 'make benchmarks' \
+	first (on a quiet machine)."; exit 2; }
+	$(PY) -m pytest benchmarks -p no:cacheprovider \
+	  --benchmark-storage=$(BENCH_STORAGE) --benchmark-compare \
 	  --benchmark-compare-fail=median:10%
 
 # Reference KerasHub pipeline vs simbench vs a plain PyTorch loop, same
