@@ -34,21 +34,37 @@ bench-full: setup
 
 leaderboard:
 	$(SIMBENCH) report $(FULL_OUTPUT) --format md --output results/LEADERBOARD.md
+	$(PY) benchmarks/update_readme.py
 
-# Step benchmarks; saves a baseline under .benchmarks/<machine id>/.
+# Step benchmarks (pytest-benchmark). Baselines are committed, one folder per
+# machine (CPU model and core count), under benchmarks/baselines/.
+BENCH_MACHINE ?= $(shell $(PY) -c 'import os, re; \
+  from simbench.environment import cpu_model; \
+  print(re.sub("[^a-z0-9]+", "-", cpu_model().lower()).strip("-") \
+  + f"-{os.cpu_count()}cores")')
+BENCH_STORAGE = file://benchmarks/baselines/$(BENCH_MACHINE)
+
+# Save a new baseline for this machine.
 benchmarks: setup
-	$(PY) -m pytest benchmarks -p no:cacheprovider --benchmark-autosave
+	$(PY) -m pytest benchmarks -p no:cacheprovider \
+	  --benchmark-storage=$(BENCH_STORAGE) --benchmark-autosave
 
-# Compare with the latest saved baseline; fails if a median is >10% slower.
+# Compare with this machine's latest baseline; fails if a median is >10% slower.
 benchmarks-check: setup
-	$(PY) -m pytest benchmarks -p no:cacheprovider --benchmark-compare \
+	@test -d benchmarks/baselines/$(BENCH_MACHINE) || { echo "No baseline \
+	for $(BENCH_MACHINE) under benchmarks/baselines: run 'make benchmarks' \
+	first (on a quiet machine)."; exit 2; }
+	$(PY) -m pytest benchmarks -p no:cacheprovider \
+	  --benchmark-storage=$(BENCH_STORAGE) --benchmark-compare \
 	  --benchmark-compare-fail=median:10%
 
 # Reference KerasHub pipeline vs simbench vs a plain PyTorch loop, same
-# checkpoint and data (about 15 minutes on 2 CPU cores). torch 2.13.0 is the
+# checkpoint and data, then simbench on 4,096 and all 26,279 train pairs
+# (about 25 minutes on 2 CPU cores). torch 2.13.0 is the
 # CPU build this project's machines keep on disk; elsewhere pick your build.
 SIDE_BY_SIDE_OUTPUT ?= benchmarks/results/cpu2core
 side-by-side: setup
 	$(PY) -m pip install -q torch==2.13.0 transformers
-	$(PY) benchmarks/side_by_side.py --pairs 1024 --scaling 4096 \
+	$(PY) benchmarks/side_by_side.py --pairs 1024 --scaling 4096 26279 \
 	  --data-dir $(DATA) --output $(SIDE_BY_SIDE_OUTPUT)
+	$(PY) benchmarks/update_readme.py

@@ -10,6 +10,11 @@ pairs, batch size 16 for training and 64 for inference, Adam 5e-5, one epoch:
   preset's default preprocessor (fixed padding), `Task.fit` / `Task.predict`.
 - simbench: `simbench.runner.run_cell`, the product's own path (token cache,
   length buckets, compiled steps).
+- simbench_same_order: simbench's model, token arrays, padding and compiled
+  step, fed the reference's batches in the reference's order. It isolates
+  the pipeline from batch order: its accuracy should match the reference's
+  (padding is masked), while `simbench`'s own length-grouped batches give a
+  different, equally valid, sample of training noise.
 - pytorch: a plain PyTorch loop on the same checkpoint through Hugging Face
   transformers, pre-tokenized, padded per batch (dynamic padding).
 
@@ -35,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENDERS = ("reference", "simbench", "pytorch")
+CONTENDERS = ("reference", "simbench", "simbench_same_order", "pytorch")
 TRAIN_BATCH = 16
 INFER_BATCH = 64
 LEARNING_RATE = 5e-5
@@ -167,6 +172,66 @@ def run_simbench(args) -> dict:
     }
 
 
+def run_simbench_same_order(args) -> dict:
+    import keras
+
+    import simbench_keras_hub
+    import simbench_recipes
+    from simbench import batching, flops, runner
+    from simbench.plugins import load_plugins
+    from simbench.timing import StepRecord
+
+    plugins = load_plugins(extra=[simbench_keras_hub, simbench_recipes],
+                           entry_points=False)
+    train, test = load_slice(args.data_dir, args.pairs)
+    recipe = plugins.recipes.get("adam_5e-5")
+    keras.utils.set_random_seed(SEED)
+    start = time.perf_counter()
+    loaded = plugins.get_preset("minilm_l6_h384_uncased").load(3)
+    load_s = time.perf_counter() - start
+    encoded, sequence = runner._encode_all(
+        loaded, {"train": train, "test": test}, ("hypothesis", "premise"), recipe)
+    batches = batching.make_batches(encoded["train"], TRAIN_BATCH)
+    # The reference's batches: consecutive pairs of the shuffled slice.
+    batches.batches = [np.arange(i, min(i + TRAIN_BATCH, len(train)))
+                       for i in range(0, len(train), TRAIN_BATCH)]
+    runner._compile(loaded.model, recipe, len(batches.batches))
+    record = StepRecord()
+
+    class Timer(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            record.add(time.perf_counter() - self.start,
+                       len(batches.batches[batch]), batches.batch_length(batch))
+
+    keras.Model.fit(loaded.model, batches, epochs=1, verbose=0, shuffle=False,
+                    callbacks=[Timer()])
+    scores = runner.evaluate(loaded.model, encoded["test"], INFER_BATCH)
+    params = runner.count_params(loaded.model, loaded.backbone)
+    efficiency = flops.efficiency(record, params, loaded.backbone)
+    predicted = "".join(map(str, scores["predicted"].tolist()))
+    return {
+        "contender": "simbench_same_order",
+        "pairs": args.pairs,
+        "train_samples_per_s": record.samples_per_second(),
+        "train_step_ms_median": float(np.median(record.steady())),
+        "steps": len(record.ms),
+        "infer_samples_per_s": scores["samples_per_s"],
+        "test_accuracy": scores["accuracy"],
+        "predictions": predicted,
+        "padding": f"the reference's batches, padded to buckets of "
+                   f"{batching.BUCKET_WIDTH} tokens",
+        **{key: efficiency[key] for key in (
+            "train_step_gflops_median", "achieved_gflops_per_s",
+            "matmul_peak_gflops_per_s", "fraction_of_peak")},
+        "load_s": load_s,
+        "params": params,
+        "peak_rss_mib": _peak_rss_mib(),
+    }
+
+
 def run_pytorch(args) -> dict:
     import torch
     from transformers import (AutoModelForSequenceClassification, AutoTokenizer,
@@ -268,6 +333,7 @@ def _report(name, steps, batches, step_flops, logits, test, infer_s, load_s,
 
 
 RUNNERS = {"reference": run_reference, "simbench": run_simbench,
+           "simbench_same_order": run_simbench_same_order,
            "pytorch": run_pytorch}
 
 

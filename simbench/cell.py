@@ -1,8 +1,6 @@
 """A cell: one (preset, recipe, dataset, seed) fine-tune, and its identity."""
 
 import dataclasses
-import hashlib
-import json
 import re
 from typing import Optional
 
@@ -47,8 +45,9 @@ class Cell:
         }
 
     def config_hash(self) -> str:
-        text = json.dumps(self.config(), sort_keys=True)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        from simbench.results import config_hash
+
+        return config_hash(self.config())
 
     @property
     def cell_id(self) -> str:

@@ -2,7 +2,9 @@
 
 Layout of a result (schema_version 1); every key is always present:
 
-    schema_version   int   bumped on incompatible changes; see `upgrade`
+    schema_version   int   bumped on incompatible changes. A newer file is
+                           refused with a request to upgrade simbench; 1 is
+                           the first version, so nothing older exists yet
     simbench_version str
     run_id           str   unique id of the `simbench run` that wrote it
     cell_id          str   preset__recipe__dataset__seedN__<config hash[:8]>
@@ -50,6 +52,7 @@ Layout of a result (schema_version 1); every key is always present:
 """
 
 import datetime
+import hashlib
 import json
 import logging
 import os
@@ -64,6 +67,7 @@ logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 SUPERSEDED_DIR = "superseded"
+STATUSES = ("ok", "failed")
 REQUIRED = {
     "schema_version": int, "cell_id": str, "status": str, "config": dict,
     "preset": dict, "recipe": dict, "metrics": dict, "environment": dict,
@@ -126,7 +130,28 @@ def validate(result: object, source: str) -> dict:
                 f"{source}: not a simbench result (missing or malformed "
                 f"'{key}'). Move it out of the results folder."
             )
+    if result["status"] not in STATUSES:
+        raise ResultError(f"{source}: unknown status {result['status']!r} "
+                          f"(expected {' or '.join(STATUSES)}).")
+    if result["status"] == "ok":
+        accuracy = result["metrics"].get("test_accuracy")
+        if not (isinstance(accuracy, (int, float)) and 0.0 <= accuracy <= 1.0):
+            raise ResultError(f"{source}: a finished result needs "
+                              "metrics.test_accuracy in [0, 1]; received "
+                              f"{accuracy!r}. Rerun the cell.")
+    stored = result.get("config_hash")
+    if stored is not None and stored != config_hash(result["config"]):
+        raise ResultError(
+            f"{source}: config_hash does not match its config (edited by "
+            "hand?). Results must come from runs: rerun the cell with "
+            "'simbench run --force'.")
     return result
+
+
+def config_hash(config: dict) -> str:
+    """sha256 of a cell's config: what decides its numbers."""
+    text = json.dumps(config, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def load_result(path) -> dict:

@@ -69,12 +69,13 @@ def _result(preset="minilm", seed=0, correct=0.8, step_ms=100.0, n=400,
     labels = rng.integers(0, 3, n)
     right = rng.random(n) < correct
     predicted = np.where(right, labels, (labels + 1) % 3)
+    config = {"preset": preset, "dataset": "snli", "seed": seed,
+              "limit": None, "data_source": "local"}
     return {
         "schema_version": results.SCHEMA_VERSION,
         "cell_id": f"{preset}__adam_5e-5__snli__seed{seed}__0",
-        "config_hash": "h", "status": "ok",
-        "config": {"preset": preset, "dataset": "snli", "seed": seed,
-                   "limit": None, "data_source": "local"},
+        "config_hash": results.config_hash(config), "status": "ok",
+        "config": config,
         "preset": {"name": preset, "pretrained": True},
         "recipe": {"name": "adam_5e-5"},
         "metrics": {"test_accuracy": float((predicted == labels).mean())},

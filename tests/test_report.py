@@ -154,3 +154,19 @@ def test_html_report_and_plots_from_stored_results(stored, tmp_path):
     for name in ("accuracy_vs_train_speed", "validation_curves", "step_times"):
         png = target.parent / f"{name}.png"
         assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_readme_blocks_are_filled_from_rendered_files(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "update_readme", Path(__file__).parent.parent / "benchmarks"
+        / "update_readme.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (tmp_path / "t.md").write_text("| a |\n|---|\n| 1 |\n")
+    text = ("intro\n<!-- include: t.md -->\nold numbers\n<!-- end include -->\n"
+            "outro\n")
+    assert module.splice(text, tmp_path) == (
+        "intro\n<!-- include: t.md -->\n| a |\n|---|\n| 1 |\n"
+        "<!-- end include -->\noutro\n"), "the old block must be replaced"

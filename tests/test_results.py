@@ -57,3 +57,22 @@ def test_load_results_skips_bad_files_and_superseded(tmp_path):
 def test_missing_results_folder_says_what_to_run(tmp_path):
     with pytest.raises(ResultError, match="simbench run"):
         results.load_results(tmp_path / "none")
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"status": "done"}, "unknown status"),
+    ({"metrics": {"test_accuracy": 1.5}}, "test_accuracy in"),
+    ({"metrics": {}}, "test_accuracy in"),
+    ({"config_hash": "0" * 64}, "edited by hand"),
+], ids=["status", "accuracy-out-of-range", "accuracy-missing", "hash"])
+def test_malformed_results_are_named_with_what_to_do(tmp_path, changes, message):
+    path = results.write_result(tmp_path / "r.json", _result(**changes))
+    with pytest.raises(ResultError, match=message):
+        results.load_result(path)
+
+
+def test_a_matching_config_hash_is_accepted(tmp_path):
+    config = {"preset": "p", "seed": 0}
+    path = results.write_result(tmp_path / "r.json", _result(
+        config=config, config_hash=results.config_hash(config)))
+    assert results.load_result(path)["config"] == config

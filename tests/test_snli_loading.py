@@ -94,3 +94,47 @@ def test_sample_is_deterministic_per_seed(snli_dir):
     assert a.premises == b.premises, "same seed must give the same subset"
     assert a.premises != c.premises, "another seed should give another subset"
     assert len(dev.sample(1.0, limit=100)) == 100
+
+
+def test_tfds_rows_are_decoded_and_unlabelled_ones_dropped(monkeypatch):
+    """The online path without the network: TFDS' encoding (bytes, label -1
+    for no gold label) in, the same 0/1/2 split as the local files out."""
+    import tensorflow_datasets as tfds
+
+    rows = [{"premise": b"A man sleeps.", "hypothesis": b"A person rests.",
+             "label": 0},
+            {"premise": b"P", "hypothesis": b"H", "label": -1},
+            {"premise": b"Two dogs run.", "hypothesis": b"Cats sit.", "label": 2}]
+    asked = {}
+
+    def fake_load(name, split):
+        asked.update(name=name, split=split)
+        return rows
+
+    monkeypatch.setattr(tfds, "load", fake_load)
+    monkeypatch.setattr(tfds, "as_numpy", lambda data: iter(data))
+    split = load_snli("train[:20%]")
+    assert asked == {"name": "snli", "split": "train[:20%]"}
+    assert split.labels.tolist() == [0, 2]
+    assert split.premises == ["A man sleeps.", "Two dogs run."]
+    assert split.hypotheses == ["A person rests.", "Cats sit."]
+    assert split.info["dropped"] == {"no_gold_label": 1}
+    assert split.info["source"] == "tfds:snli/train[:20%]"
+
+
+def test_tfds_failure_says_how_to_work_offline(monkeypatch):
+    import tensorflow_datasets as tfds
+
+    def offline(name, split):
+        raise ConnectionError("no route to host")
+
+    monkeypatch.setattr(tfds, "load", offline)
+    with pytest.raises(DataError, match="--data-dir"):
+        load_snli("test")
+
+
+@pytest.mark.large
+def test_tfds_snli_downloads_with_labels_in_range():
+    split = load_snli("validation[:200]")
+    assert 0 < len(split.labels) <= 200
+    assert set(split.labels.tolist()) <= {0, 1, 2}
