@@ -294,7 +294,8 @@ def run_pytorch(args) -> dict:
                    {"total": total, "embedding": embedding})
 
 
-def _torch_peak(size=1024, repeats=10) -> float:
+def _torch_peak(size=1024, repeats=50) -> float:
+    """The same measurement as `simbench.flops.matmul_peak_flops`, in torch."""
     import torch
 
     a, b = torch.ones(size, size), torch.full((size, size), 0.5)
@@ -369,8 +370,12 @@ def render(rows, environment) -> str:
             b = np.frombuffer(row["predictions"].encode(), "u1")
             truth = np.frombuffer(row["labels"].encode(), "u1")
             paired = stats.paired_accuracy(a == truth, b == truth)
-            accuracy_note = (f"{100 * paired.difference:+.2f} pts "
-                             f"(McNemar p={paired.p_value:.2f})")
+            agree = float((a == b).mean())
+            accuracy_note = (f"{100 * paired.difference:+.2f} pts, 95% CI "
+                             f"{100 * paired.ci_low:+.1f} to "
+                             f"{100 * paired.ci_high:+.1f} (McNemar "
+                             f"p={paired.p_value:.2f}; same prediction on "
+                             f"{100 * agree:.0f}%)")
         table.append([
             row["contender"], row["pairs"], row["padding"],
             f"{row['train_samples_per_s']:.1f}", ratio("train_samples_per_s",

@@ -12,8 +12,10 @@ from typing import Optional
 
 METHOD = ("3 x (2 N + 2 n_layers n_ctx d_model) per padded token; Kaplan et "
           "al. 2020; N = non-embedding parameters")
+# The best of many short matmuls: on a shared VM single calls vary by a
+# third, and the first calls in a busy process come in far lower.
 PEAK_SIZE = 1024
-PEAK_REPEATS = 10
+PEAK_REPEATS = 50
 
 
 def train_step_flops(non_embedding_params: int, num_layers: int, hidden_dim: int,
