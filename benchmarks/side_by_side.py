@@ -78,6 +78,22 @@ def _model_flops(params_total, params_embedding, lengths, batch_sizes):
             for b, n in zip(batch_sizes, lengths)]
 
 
+def _minilm_without_dropout(preprocessor):
+    """MiniLM with a 3-class head and every dropout rate at 0, built the same
+    way (same random draws) for each Keras contender that asks for it: then
+    their runs differ only in padding, and their predictions should agree."""
+    import keras
+    import keras_hub
+
+    from simbench_keras_hub.loading import require_minilm_folder
+
+    keras.utils.set_random_seed(SEED)
+    backbone = keras_hub.models.Backbone.from_preset(require_minilm_folder(),
+                                                     dropout=0.0)
+    return keras_hub.models.BertTextClassifier(
+        backbone, num_classes=3, preprocessor=preprocessor, dropout=0.0)
+
+
 def run_reference(args) -> dict:
     import keras
     import keras_hub
@@ -88,8 +104,13 @@ def run_reference(args) -> dict:
     train, test = load_slice(args.data_dir, args.pairs)
     keras.utils.set_random_seed(SEED)
     start = time.perf_counter()
-    model = keras_hub.models.TextClassifier.from_preset(require_minilm_folder(),
-                                                        num_classes=3)
+    if args.dropout_off:
+        model = _minilm_without_dropout(
+            keras_hub.models.TextClassifierPreprocessor.from_preset(
+                require_minilm_folder()))
+    else:
+        model = keras_hub.models.TextClassifier.from_preset(
+            require_minilm_folder(), num_classes=3)
     load_s = time.perf_counter() - start
     model.compile(
         optimizer=keras.optimizers.Adam(LEARNING_RATE),
@@ -188,6 +209,9 @@ def run_simbench_same_order(args) -> dict:
     keras.utils.set_random_seed(SEED)
     start = time.perf_counter()
     loaded = plugins.get_preset("minilm_l6_h384_uncased").load(3)
+    if args.dropout_off:
+        loaded.model = _minilm_without_dropout(None)
+        loaded.backbone = loaded.model.backbone
     load_s = time.perf_counter() - start
     encoded, sequence = runner._encode_all(
         loaded, {"train": train, "test": test}, ("hypothesis", "premise"), recipe)
@@ -343,6 +367,8 @@ def _run_contender(name: str, args, pairs: int) -> dict:
         out = Path(folder) / "result.json"
         command = [sys.executable, __file__, "--contender", name, "--pairs",
                    str(pairs), "--data-dir", args.data_dir, "--json", str(out)]
+        if args.dropout_off:
+            command.append("--dropout-off")
         env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3",
                    SIMBENCH_CACHE_DIR=str(Path(folder) / "tokens"))
         print(f"running {name} on {pairs} pairs ...", file=sys.stderr, flush=True)
@@ -420,9 +446,18 @@ def main():
     parser.add_argument("--scaling", type=int, nargs="*", default=[],
                         help="also run simbench on these train slice sizes")
     parser.add_argument("--output", help="folder for side_by_side.{md,json}")
+    parser.add_argument("--dropout-off", action="store_true",
+                        help="reference and simbench_same_order only: no "
+                        "dropout, one construction, so that their accuracy "
+                        "differs by padding alone")
     parser.add_argument("--contender", help=argparse.SUPPRESS)
     parser.add_argument("--json", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.dropout_off and not args.contender and not set(
+            args.contenders.split(",")) <= {
+            "reference", "simbench_same_order"}:
+        parser.error("--dropout-off goes with --contenders "
+                     "reference,simbench_same_order")
     if args.contender:  # a child process: one contender, result to --json
         result = RUNNERS[args.contender](args)
         Path(args.json).write_text(json.dumps(result))
@@ -440,6 +475,10 @@ def main():
                      "labels": "".join(map(str, scaled_test.labels.tolist()))})
     env = environment.capture("jax")
     text = render(rows, env)
+    if args.dropout_off:
+        text += ("\nDropout off and one model construction for both rows "
+                 "(--dropout-off): they differ in padding alone. For the "
+                 "accuracy columns; speed belongs to the main table.\n")
     print(text)
     if args.output:
         folder = Path(args.output)
