@@ -123,6 +123,7 @@ def compare(baseline: List[dict], candidate: List[dict],
     found in only one of them."""
     old = {cell_key(r): r for r in baseline if r.get("status") == "ok"}
     new = {cell_key(r): r for r in candidate if r.get("status") == "ok"}
+    failed = {cell_key(r): r for r in candidate if r.get("status") != "ok"}
     rows, notes = [], []
     for key in sorted(set(old) & set(new), key=str):
         a, b = old[key], new[key]
@@ -140,20 +141,33 @@ def compare(baseline: List[dict], candidate: List[dict],
                            _timing(b, "train"), threshold, refuse))
         rows.append(_speed(cell, "infer batch ms", _timing(a, "infer"),
                            _timing(b, "infer"), threshold, refuse))
+    lost = 0
     for key in sorted(set(old) - set(new), key=str):
-        notes.append(f"{_label(key)}: only in the baseline")
+        if key in failed:  # finished before, fails now: a regression
+            lost += 1
+            notes.append(f"{_label(key)}: REGRESSION, finished in the "
+                         f"baseline but failed in the candidate "
+                         f"({failed[key].get('error') or 'no reason given'})")
+        else:
+            notes.append(f"{_label(key)}: only in the baseline")
     for key in sorted(set(new) - set(old), key=str):
         notes.append(f"{_label(key)}: only in the candidate")
     if not rows:
         raise SimbenchError("The two runs have no finished cell in common; "
                             "nothing to compare.")
-    regressions = sum(row.verdict == WORSE for row in rows)
+    regressions = sum(row.verdict == WORSE for row in rows) + lost
     return {"rows": rows, "notes": notes, "regressions": regressions}
 
 
 def load_run(name: str, results_root: str = "results") -> List[dict]:
     folder = resolve_run(name, results_root)
-    found, _ = results.load_results(folder)
+    found, skipped = results.load_results(folder)
+    if skipped:
+        # A run with files that do not load cannot be vouched for: a gate
+        # that quietly left them out would pass a hand-edited candidate.
+        raise SimbenchError(
+            f"'{folder}' holds {len(skipped)} result file(s) that do not load; "
+            "fix or move them before comparing:\n  " + "\n  ".join(skipped))
     if not found:
         raise SimbenchError(f"No results in '{folder}'.")
     return found

@@ -101,6 +101,24 @@ def devices(backend: str) -> list:
     return ["unknown"]
 
 
+# Variables that change how the backends compute, by exact name or prefix.
+# An allowlist: results get committed, and other tools keep secrets in
+# variables that look alike (Terraform's TF_VAR_*, TF_TOKEN_*).
+RECORDED_ENV = ("KERAS_BACKEND", "KERAS_HOME", "XLA_FLAGS", "XLA_PYTHON_CLIENT_",
+                "JAX_PLATFORMS", "JAX_ENABLE_X64", "CUDA_VISIBLE_DEVICES",
+                "OMP_NUM_THREADS", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS",
+                "TF_FORCE_GPU_ALLOW_GROWTH", "TF_XLA_FLAGS",
+                "SIMBENCH_LOAD_PLUGINS", "SIMBENCH_PLUGINS", "SIMBENCH_LOG_LEVEL",
+                "SIMBENCH_CACHE_DIR", "SIMBENCH_DATA_DIR")
+
+
+def recorded_env() -> dict:
+    """The environment variables a result records (see RECORDED_ENV)."""
+    return {k: os.environ[k] for k in sorted(os.environ)
+            if any(k == name or (name.endswith("_") and k.startswith(name))
+                   for name in RECORDED_ENV)}
+
+
 def accelerator(backend: str) -> Optional[str]:
     """The first non-CPU device the backend sees; None on a CPU-only host."""
     return next((d for d in devices(backend)
@@ -121,7 +139,5 @@ def capture(backend: str) -> dict:
         ),
         "machine": machine(),
         "git": dict(git_info()),
-        "env": {k: os.environ[k] for k in sorted(os.environ)
-                if k.startswith(("SIMBENCH_", "KERAS_", "XLA_", "CUDA_VISIBLE",
-                                 "OMP_", "TF_"))},
+        "env": recorded_env(),
     }

@@ -139,6 +139,16 @@ def validate(result: object, source: str) -> dict:
             raise ResultError(f"{source}: a finished result needs "
                               "metrics.test_accuracy in [0, 1]; received "
                               f"{accuracy!r}. Rerun the cell.")
+        predictions = result.get("predictions") or {}
+        if predictions.get("test") and predictions.get("test_labels"):
+            predicted, gold = predictions["test"], predictions["test_labels"]
+            scored = (sum(a == b for a, b in zip(predicted, gold))
+                      / max(1, len(gold)))
+            if len(predicted) != len(gold) or abs(scored - accuracy) > 1e-6:
+                raise ResultError(
+                    f"{source}: metrics.test_accuracy ({accuracy:.6f}) does not "
+                    f"match its predictions ({scored:.6f}): edited by hand? "
+                    "Rerun the cell with 'simbench run --force'.")
     stored = result.get("config_hash")
     if stored is not None and stored != config_hash(result["config"]):
         raise ResultError(

@@ -168,3 +168,23 @@ def test_unknown_run_name_lists_the_runs(tmp_path):
 def test_cells_in_one_run_only_are_noted(tmp_path):
     outcome = compare.compare([_result(), _result("tiny")], [_result()])
     assert any("only in the baseline" in note for note in outcome["notes"])
+
+
+def test_a_cell_that_fails_in_the_candidate_is_a_regression(tmp_path):
+    crashed = {**_result("tiny"), "status": "failed", "metrics": {},
+               "error": "worker killed by SIGKILL"}
+    base = _store(tmp_path / "base", [_result(), _result("tiny")])
+    cand = _store(tmp_path / "cand", [_result(), crashed])
+    outcome = _compare(base, cand)
+    assert outcome.exit_code == 1, outcome.output
+    assert "failed in the candidate" in outcome.output
+
+
+def test_a_hand_edited_candidate_is_refused(tmp_path):
+    edited = _result()
+    edited["config"]["seed"] = 99  # config_hash no longer matches
+    base = _store(tmp_path / "base", [_result()])
+    cand = _store(tmp_path / "cand", [edited])
+    outcome = _compare(base, cand)
+    assert outcome.exit_code != 0
+    assert "edited by hand" in outcome.output, outcome.output

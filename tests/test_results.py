@@ -76,3 +76,24 @@ def test_a_matching_config_hash_is_accepted(tmp_path):
     path = results.write_result(tmp_path / "r.json", _result(
         config=config, config_hash=results.config_hash(config)))
     assert results.load_result(path)["config"] == config
+
+
+def test_accuracy_that_disagrees_with_the_predictions_is_refused(tmp_path):
+    predictions = {"test": "0120", "test_labels": "0121"}  # 3 of 4 right
+    good = _result(metrics={"test_accuracy": 0.75}, predictions=predictions)
+    assert results.load_result(results.write_result(tmp_path / "a.json", good))
+    bad = _result(metrics={"test_accuracy": 0.99}, predictions=predictions)
+    with pytest.raises(ResultError, match="does not match its predictions"):
+        results.load_result(results.write_result(tmp_path / "b.json", bad))
+
+
+def test_secrets_in_look_alike_variables_are_not_recorded(monkeypatch):
+    from simbench import environment
+
+    monkeypatch.setenv("TF_VAR_db_password", "hunter2")
+    monkeypatch.setenv("TF_TOKEN_app_terraform_io", "secret")
+    monkeypatch.setenv("XLA_PYTHON_CLIENT_MEM_FRACTION", "0.5")
+    recorded = environment.recorded_env()
+    assert "TF_VAR_db_password" not in recorded
+    assert "TF_TOKEN_app_terraform_io" not in recorded
+    assert recorded["XLA_PYTHON_CLIENT_MEM_FRACTION"] == "0.5"
