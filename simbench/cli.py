@@ -112,8 +112,8 @@ def _set_backend(backend: str) -> None:
 @click.option("--recipe", "recipes", multiple=True,
               help=f"Recipe name; repeat for several. Default: "
               f"{', '.join(DEFAULT_RECIPES)}.")
-@click.option("--seed", "seeds", type=int, multiple=True,
-              help="Seed; repeat for several. Default: 0.")
+@click.option("--seed", "seeds", type=click.IntRange(min=0), multiple=True,
+              help="Seed (0 or more); repeat for several. Default: 0.")
 @click.option("--dataset", default="snli", show_default=True)
 @click.option("--data-dir", envvar="SIMBENCH_DATA_DIR", type=click.Path(),
               help="Folder in the official snli_1.0 jsonl layout (env "

@@ -33,7 +33,7 @@ def test_unknown_recipe_suggests_close_matches(cli_plugins):
 @pytest.mark.parametrize("option, value", [
     ("--train-fraction", "1.5"), ("--train-fraction", "0"),
     ("--epochs", "-1"), ("--batch-size", "0"), ("--limit", "0"),
-    ("--epochs", "three"),
+    ("--epochs", "three"), ("--seed", "-1"),
 ])
 def test_invalid_numbers_are_refused(cli_plugins, option, value):
     outcome = _run(option, value)

@@ -138,3 +138,28 @@ def test_tfds_snli_downloads_with_labels_in_range():
     split = load_snli("validation[:200]")
     assert 0 < len(split.labels) <= 200
     assert set(split.labels.tolist()) <= {0, 1, 2}
+
+
+def test_truncated_gzip_is_a_data_error(tmp_path):
+    import gzip
+
+    folder = _layout(tmp_path, [_row("entailment")] * 50, compress=True)
+    whole = (tmp_path / "snli_1.0_train.jsonl.gz").read_bytes()
+    (tmp_path / "snli_1.0_train.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    assert gzip  # the file is a cut gzip stream now
+    with pytest.raises(DataError, match="truncated or not UTF-8"):
+        load_snli("train", folder)
+
+
+def test_bytes_that_are_not_utf8_are_a_data_error(tmp_path):
+    folder = _layout(tmp_path, [_row("entailment")])
+    (tmp_path / "snli_1.0_train.jsonl").write_bytes(b"\x82\xff\xfe{}\n")
+    with pytest.raises(DataError, match="not UTF-8"):
+        load_snli("train", folder)
+
+
+@pytest.mark.parametrize("value", [None, 12345], ids=["null", "number"])
+def test_a_sentence_that_is_not_text_is_named(tmp_path, value):
+    folder = _layout(tmp_path, [_row("entailment", premise=value)])
+    with pytest.raises(DataError, match="line 1: sentence1 must be a string"):
+        load_snli("train", folder)

@@ -67,18 +67,25 @@ def _load_jsonl(path: str) -> PairSplit:
     premises, hypotheses, labels = [], [], []
     dropped = 0
     rows = 0
-    with _open(path) as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            rows += 1
-            label, premise, hypothesis = _parse_line(path, number, line)
-            if label == NO_GOLD_LABEL:
-                dropped += 1
-                continue
-            labels.append(LABELS.index(label))
-            premises.append(premise)
-            hypotheses.append(hypothesis)
+    number = 0
+    try:
+        with _open(path) as lines:
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                rows += 1
+                label, premise, hypothesis = _parse_line(path, number, line)
+                if label == NO_GOLD_LABEL:
+                    dropped += 1
+                    continue
+                labels.append(LABELS.index(label))
+                premises.append(premise)
+                hypotheses.append(hypothesis)
+    except (OSError, EOFError, UnicodeDecodeError) as error:  # gzip errors too
+        raise DataError(
+            f"{path}: cannot be read after line {number} ({type(error).__name__}: "
+            f"{error}). The file is truncated or not UTF-8 jsonl(.gz); "
+            "replace it with the official one.") from None
     if not labels:
         raise DataError(f"{path} holds no labelled pairs ({rows} rows read).")
     return PairSplit(
@@ -111,7 +118,11 @@ def _parse_line(path: str, number: int, line: str):
             f"{where}: unknown gold_label {label!r}; expected one of "
             f"{', '.join(LABELS)} or '-'."
         )
-    return label, str(row["sentence1"]), str(row["sentence2"])
+    for field in ("sentence1", "sentence2"):
+        if not isinstance(row[field], str):
+            raise DataError(f"{where}: {field} must be a string; received "
+                            f"{row[field]!r}.")
+    return label, row["sentence1"], row["sentence2"]
 
 
 def _load_tfds(split: str) -> PairSplit:
