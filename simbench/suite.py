@@ -155,6 +155,7 @@ class Suite:
                 return Outcome(cell, "skipped", path, recent)
         previous = _finished(path)
         if previous is not None and not (self.force and not waited):
+            self._check_same_inputs(previous, path)
             return Outcome(cell, "skipped", path, previous)
         start = time.perf_counter()
         if self.plugin_spec is None:
@@ -163,6 +164,31 @@ class Suite:
             result = self._in_worker(cell, path)
         return Outcome(cell, result["status"], path, result,
                        time.perf_counter() - start)
+
+    def _check_same_inputs(self, previous: dict, path: Path) -> None:
+        """Refuse to reuse a finished cell made with another backend or
+        another data folder.
+
+        Limitation: the cell's identity (its hash) names the data source kind
+        ("local" or "tfds") but not the folder or its contents, nor the
+        backend, so that results made before either mattered keep their
+        names; this check stands in for them when a cell would be skipped.
+        """
+        used = previous.get("environment", {}).get("backend")
+        if used and used != self.backend:
+            raise SimbenchError(
+                f"{path} was made with the {used} backend, not {self.backend}. "
+                "Pass another --output for this backend (or --force to "
+                "replace it).")
+        source = (previous.get("dataset", {}).get("splits", {})
+                  .get("train", {}).get("source"))
+        if source and self.data_dir and not source.startswith("tfds:"):
+            folder = os.path.realpath(self.data_dir)
+            if not os.path.realpath(source).startswith(folder + os.sep):
+                raise SimbenchError(
+                    f"{path} was made from {os.path.dirname(source)}, not "
+                    f"{self.data_dir}. Pass another --output for this data "
+                    "(or --force to replace it).")
 
     def _install(self, path: Path, result: dict) -> dict:
         """Put a cell's result in place, moving any earlier one aside."""

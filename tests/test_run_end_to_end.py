@@ -101,6 +101,29 @@ def test_rerun_skips_finished_cells(finished_run, cli_plugins, snli_dir):
     assert path.read_bytes() == before
 
 
+def test_rerun_with_other_data_or_backend_is_refused(finished_run, cli_plugins,
+                                                     snli_dir, tmp_path):
+    import shutil
+
+    out, _ = finished_run
+    path = results.result_files(out)[0]
+    before = path.read_bytes()
+    other = shutil.copytree(snli_dir, tmp_path / "snli_copy")
+    result = _run(out, str(other))
+    assert result.exit_code != 0 and "Pass another --output" in result.output
+    from simbench.cell import Cell
+    from simbench.errors import SimbenchError
+    from simbench.suite import run_suite
+
+    recipe = cli_plugins.recipes.get("adam_5e-5").with_overrides(
+        train_fraction=1.0, batch_size=8)
+    cell = Cell(TINY_PRESET, recipe, "snli", 0, "local", LIMIT)
+    with pytest.raises(SimbenchError, match="made with the jax backend"):
+        list(run_suite(cli_plugins, [cell], out, data_dir=snli_dir,
+                       backend="tensorflow", isolate=False))
+    assert path.read_bytes() == before, "the finished result must be kept"
+
+
 def test_saved_model_reloads_with_the_same_test_accuracy(finished_run,
                                                          plugins, snli_dir):
     from simbench.predict import load_classifier
