@@ -54,15 +54,40 @@ def time_to_accuracy(result: dict, target: float) -> Optional[float]:
     return None
 
 
+def _variant(result: dict) -> tuple:
+    """What, besides preset, recipe name and seed, decides the numbers:
+    the limit, the data source and every recipe field (overrides)."""
+    config = result.get("config", {})
+    recipe = config.get("recipe") if isinstance(config.get("recipe"), dict) \
+        else result.get("recipe", {})
+    fields = tuple(sorted((k, v) for k, v in recipe.items()
+                          if k not in ("name", "description", "plugin",
+                                       "plugin_version")))
+    return (("limit", config.get("limit")),
+            ("data_source", config.get("data_source"))) + fields
+
+
 def _group_key(result: dict) -> tuple:
     config = result.get("config", {})
     return (_get(result, "preset", "name") or config.get("preset"),
             _get(result, "recipe", "name"), config.get("dataset"),
-            config.get("limit"), config.get("data_source"),
-            # Overrides change the numbers: keep such cells apart.
-            _get(result, "recipe", "epochs"),
-            _get(result, "recipe", "train_fraction"),
-            _get(result, "recipe", "batch_size"))
+            _variant(result))
+
+
+def _label_variants(groups: dict, rows: List[dict]) -> None:
+    """Rows that share preset and recipe name but not their settings get the
+    differing settings appended to the recipe, e.g. "adam_5e-5 [limit=200]"."""
+    by_name = {}
+    for key, row in zip(groups, rows):
+        by_name.setdefault(key[:3], []).append((dict(key[3]), row))
+    for variants in by_name.values():
+        if len(variants) < 2:
+            continue
+        differing = sorted(k for k in variants[0][0]
+                           if len({repr(v.get(k)) for v, _ in variants}) > 1)
+        for settings, row in variants:
+            shown = ", ".join(f"{k}={settings.get(k)}" for k in differing)
+            row["recipe"] = f"{row['recipe']} [{shown}]"
 
 
 def _mean(values) -> Optional[float]:
@@ -73,7 +98,8 @@ def _mean(values) -> Optional[float]:
 def _interval(cells: List[dict]) -> Optional[tuple]:
     accuracies = [c["metrics"]["test_accuracy"] for c in cells]
     if len(cells) > 1:
-        return stats.mean_interval(accuracies)[1]
+        low, high = stats.mean_interval(accuracies)[1]
+        return max(0.0, low), min(1.0, high)  # an accuracy stays in [0, 1]
     n = _get(cells[0], "dataset", "splits", "test", "n_selected")
     if not n:
         return None
@@ -128,6 +154,8 @@ def _pareto(rows: List[dict]) -> None:
         marks = []
         for cost, label in (("train_samples_per_s", "train"),
                             ("infer_samples_per_s", "infer")):
+            if row[cost] is None:  # not measured: cannot be on the frontier
+                continue
             mine = (row["test_accuracy"] or 0.0, row[cost] or 0.0)
             dominated = any(
                 (o["test_accuracy"] or 0.0) >= mine[0] and (o[cost] or 0.0) >= mine[1]
@@ -146,6 +174,7 @@ def build(results: List[dict], target: Optional[float] = None) -> dict:
         if result.get("status") == "ok":
             groups.setdefault(_group_key(result), []).append(result)
     rows = [_row(cells, target) for cells in groups.values()]
+    _label_variants(groups, rows)
     rows.sort(key=lambda r: -(r["test_accuracy"] or 0.0))
     _ranks(rows)
     _pareto(rows)

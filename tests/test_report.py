@@ -170,3 +170,24 @@ def test_readme_blocks_are_filled_from_rendered_files(tmp_path):
     assert module.splice(text, tmp_path) == (
         "intro\n<!-- include: t.md -->\n| a |\n|---|\n| 1 |\n"
         "<!-- end include -->\noutro\n"), "the old block must be replaced"
+
+
+def test_look_alike_rows_name_the_setting_that_differs():
+    from simbench import leaderboard
+
+    full = _result("minilm", "adam_5e-5", True, 0.79, 1, 100.0)
+    short = _result("minilm", "adam_5e-5", True, 0.60, 1, 100.0)
+    short["config"] = {**short["config"], "limit": 200}
+    recipes = sorted(row["recipe"] for row in leaderboard.build([full, short])["rows"])
+    assert recipes == ["adam_5e-5 [limit=200]", "adam_5e-5 [limit=None]"], recipes
+
+
+def test_seed_interval_stays_within_zero_and_one():
+    from simbench import leaderboard
+
+    cells = [_result("m", "r", True, accuracy, 1, 100.0)
+             for accuracy in (0.10, 0.90)]
+    for seed, cell in enumerate(cells):
+        cell["config"] = {**cell["config"], "seed": seed}
+    low, high = leaderboard.build(cells)["rows"][0]["test_interval"]
+    assert (low, high) == (0.0, 1.0), (low, high)
