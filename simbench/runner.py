@@ -279,8 +279,15 @@ def _run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
         encoded, sequence = _encode_all(loaded, selected, dataset.pair_order,
                                         recipe, TokenCache())
 
+    # Limitation: Keras' TensorFlow backend fixes one batch shape for a
+    # PyDataset from its first batches, so there every train batch is padded
+    # to the cell's maximum length: correct, but slower than length buckets
+    # (recorded in the caveats). JAX and torch take each bucket as it comes.
+    width = (sequence["max_length"] if backend == "tensorflow"
+             else batching.BUCKET_WIDTH)
     train_batches = batching.make_batches(encoded["train"], recipe.batch_size,
-                                          shuffle=True, seed=cell.seed)
+                                          shuffle=True, seed=cell.seed,
+                                          width=width)
     total_steps = len(train_batches) * recipe.epochs
     logger.info("%s: %d epoch(s) of %d steps, sequence length %d",
                 cell.cell_id, recipe.epochs, len(train_batches),
@@ -311,6 +318,9 @@ def _run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
 
     last = history[-1] if history else {}
     caveats = _caveats(cell, preset, selected, environment.accelerator(backend))
+    if backend == "tensorflow":
+        caveats.append("tensorflow backend: train batches padded to the maximum "
+                       "length, not bucketed; slower than on jax")
     status, error, failure = "ok", None, None
     if _diverged(history):
         status, failure = "failed", "diverged"

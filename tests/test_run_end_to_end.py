@@ -201,3 +201,24 @@ def test_result_predictions_are_label_digits(finished_run):
     assert set(digits.tolist()) <= {0, 1, 2} and len(labels) == len(digits)
     assert (digits == labels).mean() == pytest.approx(
         result["metrics"]["test_accuracy"])
+
+
+def test_tensorflow_backend_trains_a_cell(tmp_path, snli_dir):
+    """The TensorFlow backend needs one batch shape (see the runner); a
+    fresh process, since this one's Keras runs on JAX."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    command = [str(Path(sys.executable).parent / "simbench"), "run",
+               "--backend", "tensorflow", "--preset", "bert_tiny_scratch",
+               "--limit", "120", "--train-fraction", "1.0", "--batch-size", "8",
+               "--data-dir", snli_dir, "--output", str(tmp_path), "-q"]
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = results.load_result(results.result_files(tmp_path)[0])
+    assert result["environment"]["backend"] == "tensorflow"
+    assert any("tensorflow backend" in c for c in result["caveats"])
