@@ -18,6 +18,7 @@ from typing import Iterable, List, Optional
 import pluggy
 
 from simbench import hookspecs
+from simbench.errors import SimbenchError
 from simbench.registry import Registry
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,24 @@ class Plugins:
             def register(entry, _plugin=plugin):
                 registry.register(entry, plugin=_plugin)
 
-            impl.function(register=register)
+            try:
+                impl.function(register=register)
+            except SimbenchError:  # a duplicate or invalid entry: say so
+                raise
+            except Exception as error:  # a broken plugin must not stop the rest
+                self._mark_failed(plugin, f"{hook_name} raised "
+                                  f"{type(error).__name__}: {error}")
+
+    def _mark_failed(self, plugin_name: str, error: str) -> None:
+        # Limitation: entries the hook registered before it raised are kept.
+        logger.warning("Plugin %s failed: %s", plugin_name, error)
+        for info in self.infos:
+            if info.name == plugin_name or info.module == plugin_name:
+                info.status, info.error = "failed", error
+                return
+        self.infos.append(PluginInfo(name=plugin_name, module=plugin_name,
+                                     status="failed", error=error,
+                                     origin="given"))
 
     def get_preset(self, name: str):
         """A registered preset, or one a plugin resolves (e.g. a folder)."""

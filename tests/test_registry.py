@@ -95,3 +95,19 @@ def test_folder_resolves_to_a_preset(plugins, tmp_path):
     (tmp_path / "config.json").write_text('{"model_type": "bert"}')
     preset = plugins.get_preset(str(tmp_path))
     assert preset.architecture == "bert" and preset.source == str(tmp_path)
+
+
+def test_plugin_whose_hook_raises_is_marked_failed_and_others_load():
+    import simbench_recipes
+
+    class Raising:
+        @hookimpl
+        def simbench_register_recipes(self, register):
+            raise RuntimeError("boom from plugin")
+
+    loaded = load_plugins(extra=[simbench_recipes, Raising()],
+                          entry_points=False)
+    assert "adam_5e-5" in loaded.recipes, "the other plugins still register"
+    failed = [info for info in loaded.infos if info.status == "failed"]
+    assert len(failed) == 1 and "boom from plugin" in failed[0].error, \
+        loaded.infos
