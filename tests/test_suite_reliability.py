@@ -38,9 +38,16 @@ def _args(out, presets):
     return args
 
 
+def _default_sigint():
+    # A test run started in the background (`pytest &`) inherits SIGINT
+    # ignored, and Python then keeps ignoring it; a user's Ctrl-C does not.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(tmp_path, out, presets, seconds="0.2"):
     return subprocess.Popen(SIMBENCH + _args(out, presets), env=_env(tmp_path, seconds),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
 
 
 def _run(tmp_path, out, presets, seconds="0.2"):
