@@ -183,8 +183,9 @@ def run_command(presets, recipes, seeds, dataset, data_dir, train_fraction,
                 stdout.flush()
     except (KeyboardInterrupt, Interrupted):
         click.echo(f"Interrupted: the cell in progress was abandoned; "
-                   f"{counts['ok']} finished this time and every earlier result "
-                   f"are kept in {output}. Run the same command again to "
+                   f"the {counts['ok']} cell(s) finished this time and all "
+                   f"earlier results are kept in {output}. Run the same "
+                   "command again to "
                    "finish the rest.", err=True)
         sys.exit(130)
     click.echo(f"{counts['ok']} ok, {counts['failed']} failed, "

@@ -182,7 +182,13 @@ def _allowed_names() -> Optional[set]:
 def _load_entry_points(pm: pluggy.PluginManager) -> List[PluginInfo]:
     allowed = _allowed_names()
     infos = []
-    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+    found = list(metadata.entry_points(group=ENTRY_POINT_GROUP))
+    unknown = sorted((allowed or set()) - {e.name for e in found})
+    if unknown:
+        logger.warning("%s names no installed plugin: %s (installed: %s)",
+                       LOAD_ENV, ", ".join(unknown),
+                       ", ".join(sorted(e.name for e in found)) or "none")
+    for entry_point in found:
         if allowed is not None and entry_point.name not in allowed:
             continue
         dist = entry_point.dist

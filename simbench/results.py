@@ -96,12 +96,21 @@ def write_result(path: Path, result: dict) -> Path:
             file.write("\n")
             file.flush()
             os.fsync(file.fileno())
+        # mkstemp makes the file private (0600); results are meant to be
+        # shared, like any file this user writes.
+        os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, path)
     except BaseException:
         if os.path.exists(temp):
             os.unlink(temp)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def supersede(path: Path) -> Path:

@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 
@@ -20,6 +21,10 @@ def test_round_trip_leaves_no_temporary_files(tmp_path):
     path = results.write_result(tmp_path / "a" / "c.json", _result())
     assert results.load_result(path)["metrics"]["test_accuracy"] == 0.5
     assert [p.name for p in path.parent.iterdir()] == ["c.json"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask, \
+        "a result gets the permissions of any file this user writes"
 
 
 def test_corrupt_file_is_named(tmp_path):
