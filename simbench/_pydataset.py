@@ -49,15 +49,17 @@ class BucketedBatches(keras.utils.PyDataset):
     def __len__(self):
         return len(self.batches)
 
+    def _padded_length(self, rows):
+        longest = int(self.split.lengths[rows].max())
+        return bucket_length(longest, self.width, self.cap)
+
     def batch_length(self, index):
         """Padded length of batch `index`."""
-        longest = int(self.split.lengths[self.batches[index]].max())
-        return bucket_length(longest, self.width, self.cap)
+        return self._padded_length(self.batches[index])
 
     def _cut(self, batches, index):
         rows = batches[index]
-        longest = int(self.split.lengths[rows].max())
-        length = bucket_length(longest, self.width, self.cap)
+        length = self._padded_length(rows)
         x = {k: v[rows, :length] for k, v in self.split.features.items()}
         return x, self.split.labels[rows]
 

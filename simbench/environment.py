@@ -119,12 +119,6 @@ def recorded_env() -> dict:
                    for name in RECORDED_ENV)}
 
 
-def accelerator(backend: str) -> Optional[str]:
-    """The first non-CPU device the backend sees; None on a CPU-only host."""
-    return next((d for d in devices(backend)
-                 if not d.lower().startswith("cpu")), None)
-
-
 def capture(backend: str) -> dict:
     """Everything needed to tell whether two results are comparable."""
     device_names = devices(backend)

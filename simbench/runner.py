@@ -317,10 +317,6 @@ def _run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
                                     Path(model_dir) / f"{cell.cell_id}.keras")
 
     last = history[-1] if history else {}
-    caveats = _caveats(cell, preset, selected, environment.accelerator(backend))
-    if backend == "tensorflow":
-        caveats.append("tensorflow backend: train batches padded to the maximum "
-                       "length, not bucketed; slower than on jax")
     status, error, failure = "ok", None, None
     if _diverged(history):
         status, failure = "failed", "diverged"
@@ -332,6 +328,7 @@ def _run_cell(plugins, cell: Cell, splits: SplitCache, backend: str,
     environment_info = environment.capture(backend)
     environment_info["machine"]["load_average_1m_at_start"] = load_at_start
     plugins.update_run_metadata(environment_info)
+    caveats = _caveats(cell, preset, selected, environment_info)
     return {
         **_identity(cell, run_id),
         "status": status,
@@ -389,12 +386,15 @@ def _provided(kind: str, plugins, name: str) -> dict:
 
 
 def _caveats(cell: Cell, preset, selected: dict,
-             accelerator: Optional[str]) -> List[str]:
+             environment_info: dict) -> List[str]:
     notes = []
+    if environment_info["backend"] == "tensorflow":
+        notes.append("tensorflow backend: train batches padded to the maximum "
+                     "length, not bucketed; slower than on jax")
     if cell.recipe.precision != "float32":
         notes.append(f"{cell.recipe.precision}: 16-bit compute, float32 "
                      "variables; accuracy may differ from float32 runs")
-        if accelerator is None:
+        if environment_info["accelerator"] is None:
             notes.append(f"{cell.recipe.precision} on a CPU: most CPUs have no "
                          "fast 16-bit matrix units, so this is usually slower")
     if not preset.pretrained:
