@@ -133,6 +133,10 @@ def compare(baseline: List[dict], candidate: List[dict],
             refuse = (f"measured on different machines ({machine_of(a)[0]} vs "
                       f"{machine_of(b)[0]}); --allow-different-machines to "
                       "compare anyway")
+        backends = [r.get("environment", {}).get("backend") for r in (a, b)]
+        if backends[0] != backends[1]:
+            refuse = (f"measured on different Keras backends ({backends[0]} vs "
+                      f"{backends[1]}): their step times are not comparable")
         if a.get("config_hash") != b.get("config_hash"):
             notes.append(f"{cell}: configurations differ (benchmark version "
                          "or recipe overrides); compared anyway")
@@ -152,7 +156,7 @@ def compare(baseline: List[dict], candidate: List[dict],
             notes.append(f"{_label(key)}: only in the baseline")
     for key in sorted(set(new) - set(old), key=str):
         notes.append(f"{_label(key)}: only in the candidate")
-    if not rows:
+    if not rows and not lost:
         raise SimbenchError("The two runs have no finished cell in common; "
                             "nothing to compare.")
     regressions = sum(row.verdict == WORSE for row in rows) + lost

@@ -188,3 +188,25 @@ def test_a_hand_edited_candidate_is_refused(tmp_path):
     outcome = _compare(base, cand)
     assert outcome.exit_code != 0
     assert "edited by hand" in outcome.output, outcome.output
+
+
+def test_timings_from_another_backend_get_no_verdict(tmp_path):
+    base = _result()
+    slow = _slowed(base, 1.25)
+    slow["environment"] = {**slow["environment"], "backend": "tensorflow"}
+    base["environment"] = {**base["environment"], "backend": "jax"}
+    outcome = _compare(_store(tmp_path / "base", [base]),
+                       _store(tmp_path / "tf", [slow]), "--format", "json")
+    assert outcome.exit_code == 0, outcome.output
+    rows = {row["metric"]: row for row in json.loads(outcome.stdout)["rows"]}
+    assert rows["train step ms"]["verdict"] == compare.NOT_COMPARABLE
+    assert "different Keras backends" in rows["train step ms"]["note"]
+
+
+def test_a_candidate_whose_only_cell_failed_is_a_regression(tmp_path):
+    crashed = {**_result(), "status": "failed", "metrics": {},
+               "error": "worker killed by SIGKILL"}
+    outcome = _compare(_store(tmp_path / "base", [_result()]),
+                       _store(tmp_path / "cand", [crashed]))
+    assert outcome.exit_code == 1, outcome.output
+    assert "failed in the candidate" in outcome.output, outcome.output
